@@ -1,0 +1,241 @@
+"""Hardware cost model: per-layer latency and energy on a device, and transfer over a link.
+
+Seed 003 §III-B (Fig. 7) argues that where a DNN runs decides its latency, energy and WAN
+bytes; §V-C.2 (model partition) needs the per-layer latency on device and server and the cost
+of shipping an activation. The model here is a roofline per layer:
+
+    t_layer = overhead + max(FLOPs / (peak · efficiency[op family]),
+                             bytes moved / (memory bandwidth · memory efficiency))
+    t_model = Σ t_layer + per-inference overhead
+    t_link  = RTT + uplink bytes / uplink bandwidth + downlink bytes / downlink bandwidth
+
+Energy on the end device is active power × compute time + radio power × air time + idle power
+× time spent waiting for the server. Everything is vectorised: devices, bandwidths and split
+points are array axes combined by broadcasting, never a Python loop per grid point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgelab._validate import integer_in, positive_array
+from edgelab.catalog import Device, Link, get_device, get_link
+from edgelab.profile import Profile
+
+FAMILIES = ("conv", "dwconv", "linear", "other")
+_FREE_OPS = ("reshape",)  # views: flatten, dropout at inference, identity
+
+
+def _family_index(profile: Profile) -> np.ndarray:
+    fam = profile.table["family"].to_numpy()
+    return np.array([FAMILIES.index(f) if f in FAMILIES else FAMILIES.index("other") for f in fam])
+
+
+def _device_arrays(devices: Sequence[Device]) -> dict[str, np.ndarray]:
+    """Stack device parameters into arrays with a leading device axis."""
+    eff = np.array([[d.eff(f) for f in FAMILIES] for d in devices])
+    return {
+        "peak": np.array([d.peak_fp32_gflops * 1e9 for d in devices]),
+        "bw": np.array([d.mem_bw_gbps * 1e9 * d.mem_efficiency for d in devices]),
+        "eff": eff,
+        "layer_oh": np.array([d.layer_overhead_s for d in devices]),
+        "model_oh": np.array([d.model_overhead_s for d in devices]),
+        "active_w": np.array([d.active_power_w for d in devices]),
+        "idle_w": np.array([d.idle_power_w for d in devices]),
+    }
+
+
+def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.ndarray:
+    """Per-layer latency in seconds, shape ``(n_devices, n_layers)`` (seed 003 §V-C.2).
+
+    Roofline per layer with a per-layer overhead; view-only layers (flatten, dropout) cost 0.
+    """
+    devs = [get_device(d) for d in devices]
+    a = _device_arrays(devs)
+    t = profile.table
+    flops = t["flops"].to_numpy(dtype=np.float64)
+    moved = (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64)
+    fam = _family_index(profile)
+    eff = a["eff"][:, fam]  # (D, L)
+    compute = flops[None, :] / (a["peak"][:, None] * eff)
+    memory = moved[None, :] / a["bw"][:, None]
+    lat = a["layer_oh"][:, None] + np.maximum(compute, memory)
+    free = t["op"].isin(_FREE_OPS).to_numpy()
+    lat[:, free] = 0.0
+    return lat
+
+
+def layer_latency(profile: Profile, device: Device | str) -> np.ndarray:
+    """Per-layer latency in seconds of ``profile`` on one device (seed 003 §V-C.2)."""
+    return layer_latency_grid(profile, [device])[0]
+
+
+def model_latency(profile: Profile, device: Device | str) -> float:
+    """Whole-model latency in seconds on one device: Σ layers + per-inference overhead."""
+    dev = get_device(device)
+    return float(layer_latency(profile, dev).sum() + dev.model_overhead_s)
+
+
+def transfer_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float,
+                  rtt_s: float = 0.0) -> np.ndarray:
+    """Seconds to send ``nbytes`` at ``bandwidth_mbps`` plus one RTT; broadcasts its arguments.
+
+    A zero-byte transfer costs exactly ``rtt_s`` (seed 001 §II-B).
+    """
+    nb = positive_array("nbytes", nbytes, allow_zero=True)
+    bw = positive_array("bandwidth_mbps", bandwidth_mbps)
+    rtt = positive_array("rtt_s", rtt_s, allow_zero=True)
+    return rtt + nb * 8.0 / (bw * 1e6)
+
+
+def peak_activation_bytes(profile: Profile) -> int:
+    """Largest input+output activation of any layer: a lower bound on working memory."""
+    t = profile.table
+    return int((t["input_bytes"] + t["output_bytes"]).max())
+
+
+def fits_memory(profile: Profile, device: Device | str) -> bool:
+    """Whether weights plus the peak activation fit in the device's memory (seed 003 §III-B)."""
+    dev = get_device(device)
+    need = profile.table["weight_bytes"].sum() + peak_activation_bytes(profile)
+    return bool(need <= dev.mem_bytes)
+
+
+@dataclass(frozen=True)
+class SplitCosts:
+    """Costs of every split point, as arrays broadcast over ``(..., bandwidth, split)``.
+
+    Split ``k`` runs the first ``k`` layers on the device, sends the activations that cross
+    the cut over the link, and runs the rest on the server (``k = 0``: all on the server;
+    ``k = n_layers``: all on the device, nothing sent).
+    """
+
+    device_s: np.ndarray
+    transfer_s: np.ndarray
+    server_s: np.ndarray
+    latency_s: np.ndarray
+    device_energy_j: np.ndarray
+    uplink_bytes: np.ndarray
+    downlink_bytes: np.ndarray
+    bandwidth_mbps: np.ndarray
+
+
+def split_costs(
+    profile: Profile,
+    device: Device | str | Sequence[Device | str],
+    server: Device | str,
+    link: Link | str,
+    bandwidth_mbps: float | np.ndarray | None = None,
+) -> SplitCosts:
+    """Latency and device energy of every split point (Neurosurgeon, seed 003 §V-C.2).
+
+    ``device`` may be one device or a sequence (adds a leading axis); ``bandwidth_mbps`` a
+    scalar or 1-D grid (overrides the link's up- and downlink; default: the link's own). The
+    result arrays have shape ``([n_devices,] n_bandwidths, n_layers + 1)``.
+    """
+    many = not isinstance(device, Device | str)
+    devs = [get_device(d) for d in (device if many else [device])]
+    srv = get_device(server)
+    lk = get_link(link)
+    if bandwidth_mbps is None:
+        up = np.array([lk.uplink_mbps])
+        down = np.array([lk.downlink_mbps])
+    else:
+        up = positive_array("bandwidth_mbps", np.atleast_1d(bandwidth_mbps))
+        if up.ndim != 1:
+            raise ValueError("bandwidth_mbps must be a scalar or a 1-D array")
+        down = up
+    n = profile.n_layers
+    dev_lat = layer_latency_grid(profile, devs)  # (D, L)
+    srv_lat = layer_latency(profile, srv)  # (L,)
+    a = _device_arrays(devs)
+    zeros = np.zeros((len(devs), 1))
+    dev_cum = np.concatenate([zeros, np.cumsum(dev_lat, axis=1)], axis=1)  # (D, L+1)
+    dev_cum = dev_cum + np.where(np.arange(n + 1) > 0, a["model_oh"][:, None], 0.0)
+    srv_tail = np.concatenate([np.cumsum(srv_lat[::-1])[::-1], [0.0]])  # (L+1,)
+    srv_tail = srv_tail + np.where(np.arange(n + 1) < n, srv.model_overhead_s, 0.0)
+    up_bytes = profile.cut_bytes()  # (L+1,)
+    result_bytes = float(profile.table["output_bytes"].iloc[-1])
+    down_bytes = np.where(np.arange(n + 1) < n, result_bytes, 0.0)
+    rtt = np.where(np.arange(n + 1) < n, lk.rtt_ms / 1e3, 0.0)
+    up_s = up_bytes[None, :] * 8.0 / (up[:, None] * 1e6)  # (B, L+1)
+    down_s = down_bytes[None, :] * 8.0 / (down[:, None] * 1e6)
+    transfer = rtt[None, :] + up_s + down_s  # (B, L+1)
+    dev_s = dev_cum[:, None, :]  # (D, 1, L+1)
+    srv_s = np.broadcast_to(srv_tail, (1, 1, n + 1))
+    latency = dev_s + transfer[None] + srv_s
+    energy = (a["active_w"][:, None, None] * dev_s
+              + lk.tx_power_w * (up_s + rtt[None, :] / 2)[None]
+              + lk.rx_power_w * (down_s + rtt[None, :] / 2)[None]
+              + a["idle_w"][:, None, None] * srv_s)
+    shape = latency.shape
+    out = SplitCosts(
+        device_s=np.broadcast_to(dev_s, shape), transfer_s=np.broadcast_to(transfer[None], shape),
+        server_s=np.broadcast_to(srv_s, shape), latency_s=latency, device_energy_j=energy,
+        uplink_bytes=np.broadcast_to(up_bytes, shape), downlink_bytes=np.broadcast_to(down_bytes, shape),
+        bandwidth_mbps=up,
+    )
+    if many:
+        return out
+    return SplitCosts(**{k: (v[0] if k != "bandwidth_mbps" else v) for k, v in out.__dict__.items()})
+
+
+def cost(
+    profile: Profile,
+    device: Device | str,
+    server: Device | str | None = None,
+    link: Link | str | None = None,
+    bandwidth_mbps: float | None = None,
+    split: int | None = None,
+) -> dict[str, float | int | str]:
+    """Cost of one configuration (seed 003 §III-B, §V-C.2).
+
+    Without ``server``/``link``: the whole model on ``device``. With them: the first ``split``
+    layers on ``device``, the crossing activations over ``link``, the rest on ``server``.
+    Returns ``latency_s`` and ``device_energy_j`` plus the breakdown.
+    """
+    dev = get_device(device)
+    n = profile.n_layers
+    base: dict[str, float | int | str] = {
+        "model": profile.name, "device": dev.name, "n_layers": n,
+        "macs": int(profile.table["macs"].sum()), "flops": int(profile.table["flops"].sum()),
+    }
+    if server is None and link is None:
+        if split is not None and split != n:
+            raise ValueError(f"split needs --server and --link; without them the whole model "
+                             f"({n} layers) runs on the device, got split={split}")
+        lat = model_latency(profile, dev)
+        return {**base, "split": n, "latency_s": lat, "device_energy_j": lat * dev.active_power_w,
+                "device_compute_s": lat, "transfer_s": 0.0, "server_compute_s": 0.0,
+                "uplink_bytes": 0, "downlink_bytes": 0, "fits_memory": fits_memory(profile, dev)}
+    if server is None or link is None:
+        raise ValueError("server and link must be given together (the split sends activations "
+                         "from the device over the link to the server)")
+    if split is None:
+        raise ValueError(f"split is required with a server and link: an integer in [0, {n}] "
+                         "(layers run on the device)")
+    k = integer_in("split", split, 0, n)
+    srv = get_device(server)
+    lk = get_link(link)
+    sc = split_costs(profile, dev, srv, lk, bandwidth_mbps)
+    return {
+        **base, "server": srv.name, "link": lk.name,
+        "bandwidth_mbps": float(sc.bandwidth_mbps[0]), "split": k,
+        "latency_s": float(sc.latency_s[0, k]), "device_energy_j": float(sc.device_energy_j[0, k]),
+        "device_compute_s": float(sc.device_s[0, k]), "transfer_s": float(sc.transfer_s[0, k]),
+        "server_compute_s": float(sc.server_s[0, k]),
+        "uplink_bytes": int(sc.uplink_bytes[0, k]), "downlink_bytes": int(sc.downlink_bytes[0, k]),
+        "fits_memory": fits_memory(profile, dev),
+    }
+
+
+def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
+    """The profile table with latency and energy of each layer on ``device`` appended."""
+    dev = get_device(device)
+    t = profile.table.copy()
+    t["latency_s"] = layer_latency(profile, dev)
+    t["energy_j"] = t["latency_s"] * dev.active_power_w
+    return t

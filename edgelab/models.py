@@ -1,0 +1,364 @@
+"""Model zoo: architecture definitions (no weights) at their papers' input sizes.
+
+The five ImageNet networks of seed 003 §II-D (AlexNet, VGG-16, GoogLeNet, ResNet) plus
+MobileNetV2 (seed 003 §V-C.1, compact models), width/depth variants used to calibrate the
+cost model, and two small trainable networks for scikit-learn's digits (8×8 images).
+Nothing is downloaded: weights are randomly initialised with a fixed seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from edgelab.errors import unknown_name
+
+# ----------------------------------------------------------------------------- AlexNet
+
+
+class AlexNet(nn.Module):
+    """AlexNet as in Krizhevsky et al. 2012 (two-GPU grouping, 227×227 input).
+
+    The grouped convolutions (conv2, conv4, conv5) are what give the 724 M MACs and 61 M
+    weights that seed 003 §II-D quotes; torchvision's single-tower variant has 714 M MACs.
+    """
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2),
+        )
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Dropout(0.5), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+            nn.Dropout(0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+# ----------------------------------------------------------------------------- VGG
+
+_VGG_CFG: dict[str, list[int | str]] = {
+    "vgg11": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
+              512, 512, 512, "M"],
+}
+
+
+class VGG(nn.Module):
+    """VGG (Simonyan and Zisserman 2015), configurations A (VGG-11) and D (VGG-16)."""
+
+    def __init__(self, cfg: list[int | str], num_classes: int = 1000) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        c = 3
+        for v in cfg:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(c, int(v), 3, padding=1), nn.ReLU(inplace=True)]
+                c = int(v)
+        self.features = nn.Sequential(*layers)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+# ----------------------------------------------------------------------------- GoogLeNet
+
+
+class ConvReLU(nn.Sequential):
+    """Convolution followed by ReLU (GoogLeNet v1 has no batch norm)."""
+
+    def __init__(self, cin: int, cout: int, k: int, stride: int = 1, padding: int = 0) -> None:
+        super().__init__(nn.Conv2d(cin, cout, k, stride=stride, padding=padding),
+                         nn.ReLU(inplace=True))
+
+
+class Inception(nn.Module):
+    """Inception module of Szegedy et al. 2015 (1×1, 3×3, 5×5 and pool-projection branches)."""
+
+    def __init__(self, cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int, pp: int) -> None:
+        super().__init__()
+        self.b1 = ConvReLU(cin, c1, 1)
+        self.b2 = nn.Sequential(ConvReLU(cin, c3r, 1), ConvReLU(c3r, c3, 3, padding=1))
+        self.b3 = nn.Sequential(ConvReLU(cin, c5r, 1), ConvReLU(c5r, c5, 5, padding=2))
+        self.b4 = nn.Sequential(nn.MaxPool2d(3, 1, padding=1), ConvReLU(cin, pp, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return torch.cat([self.b1(x), self.b2(x), self.b3(x), self.b4(x)], 1)
+
+
+class GoogLeNet(nn.Module):
+    """GoogLeNet (Inception v1), 224×224, without the training-only auxiliary heads.
+
+    The stride-2 max-pools round down (``ceil_mode=False``), which gives feature maps of
+    55, 27, 13 and 6 pixels and 1.43 G MACs: the count of Sze et al. (Proc. IEEE 2017) that
+    seed 003 §II-D quotes. Caffe's reference model rounds up (56, 28, 14, 7), as in the
+    original paper's Table 1, and costs 1.59 G MACs; pass ``ceil_mode=True`` for it.
+    """
+
+    def __init__(self, num_classes: int = 1000, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            ConvReLU(3, 64, 7, stride=2, padding=3), nn.MaxPool2d(3, 2, ceil_mode=ceil_mode),
+            nn.LocalResponseNorm(5), ConvReLU(64, 64, 1), ConvReLU(64, 192, 3, padding=1),
+            nn.LocalResponseNorm(5), nn.MaxPool2d(3, 2, ceil_mode=ceil_mode),
+        )
+        self.i3a = Inception(192, 64, 96, 128, 16, 32, 32)
+        self.i3b = Inception(256, 128, 128, 192, 32, 96, 64)
+        self.pool3 = nn.MaxPool2d(3, 2, ceil_mode=ceil_mode)
+        self.i4a = Inception(480, 192, 96, 208, 16, 48, 64)
+        self.i4b = Inception(512, 160, 112, 224, 24, 64, 64)
+        self.i4c = Inception(512, 128, 128, 256, 24, 64, 64)
+        self.i4d = Inception(512, 112, 144, 288, 32, 64, 64)
+        self.i4e = Inception(528, 256, 160, 320, 32, 128, 128)
+        self.pool4 = nn.MaxPool2d(3, 2, ceil_mode=ceil_mode)
+        self.i5a = Inception(832, 256, 160, 320, 32, 128, 128)
+        self.i5b = Inception(832, 384, 192, 384, 48, 128, 128)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.dropout = nn.Dropout(0.4)
+        self.fc = nn.Linear(1024, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        x = self.stem(x)
+        x = self.pool3(self.i3b(self.i3a(x)))
+        x = self.pool4(self.i4e(self.i4d(self.i4c(self.i4b(self.i4a(x))))))
+        x = self.i5b(self.i5a(x))
+        return self.fc(self.dropout(self.flatten(self.avgpool(x))))
+
+
+# ----------------------------------------------------------------------------- ResNet
+
+
+class BasicBlock(nn.Module):
+    """ResNet basic block (two 3×3 convolutions and an identity or 1×1 shortcut)."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = (
+            nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            if stride != 1 or cin != cout else None
+        )
+        self.relu2 = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        idt = x if self.down is None else self.down(x)
+        y = self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x)))))
+        return self.relu2(y + idt)
+
+
+class ResNet(nn.Module):
+    """ResNet-18/34 (He et al. 2016), 224×224."""
+
+    def __init__(self, blocks: tuple[int, int, int, int], num_classes: int = 1000) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        )
+        layers: list[nn.Module] = []
+        cin = 64
+        for i, (n, cout) in enumerate(zip(blocks, (64, 128, 256, 512), strict=True)):
+            for j in range(n):
+                layers.append(BasicBlock(cin, cout, 2 if (j == 0 and i > 0) else 1))
+                cin = cout
+        self.layers = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.fc(self.flatten(self.avgpool(self.layers(self.stem(x)))))
+
+
+# ----------------------------------------------------------------------------- MobileNetV2
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 inverted residual block (expand 1×1, depthwise 3×3, project 1×1)."""
+
+    def __init__(self, cin: int, cout: int, stride: int, expand: int) -> None:
+        super().__init__()
+        hidden = cin * expand
+        self.use_res = stride == 1 and cin == cout
+        layers: list[nn.Module] = []
+        if expand != 1:
+            layers += [nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden),
+                       nn.ReLU6(inplace=True)]
+        layers += [
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+            nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+            nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout),
+        ]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    """MobileNetV2 (Sandler et al. 2018) with a width multiplier, 224×224."""
+
+    def __init__(self, width: float = 1.0, num_classes: int = 1000) -> None:
+        super().__init__()
+        cfg = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+               (6, 160, 3, 2), (6, 320, 1, 1)]
+        cin = _make_divisible(32 * width)
+        last = _make_divisible(1280 * max(1.0, width))
+        feats: list[nn.Module] = [nn.Conv2d(3, cin, 3, 2, 1, bias=False), nn.BatchNorm2d(cin),
+                                  nn.ReLU6(inplace=True)]
+        for t, c, n, s in cfg:
+            cout = _make_divisible(c * width)
+            for i in range(n):
+                feats.append(InvertedResidual(cin, cout, s if i == 0 else 1, t))
+                cin = cout
+        feats += [nn.Conv2d(cin, last, 1, bias=False), nn.BatchNorm2d(last), nn.ReLU6(inplace=True)]
+        self.features = nn.Sequential(*feats)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(last, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.avgpool(self.features(x))))
+
+
+# ----------------------------------------------------------------------------- digits
+
+
+class DigitsMLP(nn.Module):
+    """A 64-64-10 multilayer perceptron for scikit-learn's 8×8 digits (seed 003 §II-D)."""
+
+    def __init__(self, hidden: int = 64, num_classes: int = 10) -> None:
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(64, hidden)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(hidden, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.fc2(self.relu(self.fc1(self.flatten(x))))
+
+
+class DigitsCNN(nn.Module):
+    """A LeNet-style CNN for 1×8×8 digits: two 3×3 convolutions, pooling, two FC layers."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(32 * 2 * 2, 64)
+        self.relu3 = nn.ReLU()
+        self.fc2 = nn.Linear(64, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        x = self.pool1(self.relu1(self.conv1(x)))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        return self.fc2(self.relu3(self.fc1(self.flatten(x))))
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A zoo entry: constructor, input shape (C, H, W), family and paper."""
+
+    name: str
+    build: Callable[[], nn.Module]
+    input_shape: tuple[int, int, int]
+    family: str
+    paper: str
+
+
+ZOO: dict[str, ModelSpec] = {
+    s.name: s
+    for s in [
+        ModelSpec("alexnet", AlexNet, (3, 227, 227), "alexnet", "Krizhevsky et al., NeurIPS 2012"),
+        ModelSpec("vgg11", lambda: VGG(_VGG_CFG["vgg11"]), (3, 224, 224), "vgg",
+                  "Simonyan & Zisserman, ICLR 2015"),
+        ModelSpec("vgg16", lambda: VGG(_VGG_CFG["vgg16"]), (3, 224, 224), "vgg",
+                  "Simonyan & Zisserman, ICLR 2015"),
+        ModelSpec("googlenet", GoogLeNet, (3, 224, 224), "googlenet", "Szegedy et al., CVPR 2015"),
+        ModelSpec("resnet18", lambda: ResNet((2, 2, 2, 2)), (3, 224, 224), "resnet",
+                  "He et al., CVPR 2016"),
+        ModelSpec("resnet34", lambda: ResNet((3, 4, 6, 3)), (3, 224, 224), "resnet",
+                  "He et al., CVPR 2016"),
+        ModelSpec("mobilenet_v2", MobileNetV2, (3, 224, 224), "mobilenet",
+                  "Sandler et al., CVPR 2018"),
+        ModelSpec("mobilenet_v2_0.5", lambda: MobileNetV2(0.5), (3, 224, 224), "mobilenet",
+                  "Sandler et al., CVPR 2018 (width 0.5)"),
+        ModelSpec("mobilenet_v2_1.4", lambda: MobileNetV2(1.4), (3, 224, 224), "mobilenet",
+                  "Sandler et al., CVPR 2018 (width 1.4)"),
+        ModelSpec("digits_mlp", DigitsMLP, (1, 8, 8), "digits", "MLP 64-64-10 for sklearn digits"),
+        ModelSpec("digits_cnn", DigitsCNN, (1, 8, 8), "digits", "LeNet-style CNN for sklearn digits"),
+    ]
+}
+
+#: The models seed 003 §II-D names, with the surveys' input sizes.
+SURVEY_MODELS = ("alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2")
+
+
+def list_models() -> list[str]:
+    """Names accepted by :func:`build`."""
+    return list(ZOO)
+
+
+def spec(name: str) -> ModelSpec:
+    """The zoo entry for ``name``, or an error listing the valid names."""
+    if name not in ZOO:
+        raise unknown_name("model", name, ZOO)
+    return ZOO[name]
+
+
+def build(name: str, seed: int = 0) -> nn.Module:
+    """Build a zoo model in eval mode with seeded random weights (seed 003 §II-D)."""
+    s = spec(name)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = s.build()
+    return model.eval()
+
+
+def example_input(name: str, batch: int = 1, input_shape: tuple[int, ...] | None = None) -> torch.Tensor:
+    """A seeded example input of the model's paper input size (or ``input_shape``)."""
+    shape = tuple(input_shape) if input_shape is not None else spec(name).input_shape
+    g = torch.Generator().manual_seed(0)
+    return torch.randn((batch, *shape), generator=g)
