@@ -1,0 +1,5 @@
+"""``python -m edgelab`` runs the command line."""
+
+from edgelab.cli import main
+
+raise SystemExit(main())
