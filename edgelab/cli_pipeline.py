@@ -1,0 +1,183 @@
+"""``edgelab reproduce`` and ``edgelab compare`` (issue 3), registered on the main CLI.
+
+``edgelab/cli.py`` calls ``cli_pipeline.register(sub)`` on its subparsers object and then
+``return args.func(args)``; each handler returns the exit status. Bad input raises
+:class:`~edgelab.errors.EdgelabError` or ``ValueError`` (the main CLI prints one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register", "cmd_reproduce", "cmd_compare"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {v}")
+    return v
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not v >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return v
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``reproduce`` and ``compare`` subcommands to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "reproduce",
+        help="run every chapter through papermill and compile the summary (issue 3)",
+        description=(
+            "Run each notebooks/*.ipynb into OUT/runs/ with the parameters quick, seed and "
+            "out_dir; then compile OUT/summary.csv|md (reported vs reproduced, with verdicts) "
+            "and regenerate seed 003's Tables 2 and 4. Exit status 1 if any chapter failed."
+        ),
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick",
+        dest="quick",
+        action="store_true",
+        default=True,
+        help="small sweeps, seconds per chapter (default)",
+    )
+    mode.add_argument(
+        "--full", dest="quick", action="store_false", help="the full sweeps (the nightly run)"
+    )
+    p.add_argument(
+        "--only",
+        metavar="GLOB",
+        default=None,
+        help="run only chapters whose name matches GLOB (comma-separated globs allowed)",
+    )
+    p.add_argument("--out", metavar="DIR", default="out", help="output folder (default: ./out)")
+    p.add_argument(
+        "--jobs",
+        metavar="N",
+        type=_positive_int,
+        default=1,
+        help="run N chapters in parallel processes (default 1)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip chapters whose notebook, edgelab version and parameters are "
+        "unchanged and whose outputs exist",
+    )
+    p.add_argument(
+        "--seed", metavar="S", type=int, default=0, help="the chapters' seed (default 0)"
+    )
+    p.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="chapters folder (default: ./notebooks, else the checkout's notebooks/)",
+    )
+    p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3)")
+    p.add_argument(
+        "--cell-timeout",
+        metavar="SECONDS",
+        type=_non_negative_float,
+        default=None,
+        help="fail a chapter whose single cell runs longer than this (default: no limit)",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bar (per-chapter lines are still printed)",
+    )
+    p.set_defaults(func=cmd_reproduce)
+
+    c = subparsers.add_parser(
+        "compare",
+        help="report cells that changed between two reproduce outputs (exit 1 if any)",
+        description=(
+            "Compare every CSV (and claims/metrics JSON) in RUN_A/tables and RUN_B/tables plus "
+            "summary.csv cell by cell: numbers within atol + rtol*|b| are equal, text must match. "
+            "Exit 1 if a cell changed beyond tolerance or a file disappeared, else 0."
+        ),
+    )
+    c.add_argument("run_a", metavar="RUN_A", help="the earlier OUT folder")
+    c.add_argument("run_b", metavar="RUN_B", help="the later OUT folder")
+    c.add_argument(
+        "--rtol", type=_non_negative_float, default=1e-6, help="relative tolerance (default 1e-6)"
+    )
+    c.add_argument(
+        "--atol", type=_non_negative_float, default=0.0, help="absolute tolerance (default 0)"
+    )
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail when RUN_B has files RUN_A lacks (e.g. a new chapter)",
+    )
+    c.set_defaults(func=cmd_compare)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab reproduce``; returns 0 if every chapter ran, 1 otherwise."""
+    from edgelab.pipeline import reproduce, summary_counts
+
+    res = reproduce(
+        args.out,
+        quick=args.quick,
+        seed=args.seed,
+        only=args.only,
+        jobs=args.jobs,
+        resume=args.resume,
+        notebooks_dir=args.notebooks,
+        kernel=args.kernel,
+        cell_timeout=args.cell_timeout,
+        progress=args.progress,
+    )
+    counts = summary_counts(res.out)
+    verdicts = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no claims recorded"
+    n_fail = len(res.failed)
+    print(
+        f"{len(res.chapters)} chapters ({n_fail} failed) in {res.seconds:.1f} s; {verdicts}. "
+        f"Summary: {res.out / 'summary.md'}"
+    )
+    for c in res.failed:
+        print(f"FAILED {c.name}: {c.describe_failure()}", file=sys.stderr)
+    return res.exit_status
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab compare``; returns 1 on drift beyond tolerance, else 0."""
+    from edgelab.pipeline import compare_runs
+
+    report = compare_runs(args.run_a, args.run_b, rtol=args.rtol, atol=args.atol)
+    for line in report.lines():
+        print(line)
+    return 1 if report.differs(strict=args.strict) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m edgelab.cli_pipeline``) until cli.py wires it in."""
+    from edgelab.errors import EdgelabError
+
+    parser = argparse.ArgumentParser(prog="edgelab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (EdgelabError, ValueError) as e:
+        print(f"edgelab: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

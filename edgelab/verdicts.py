@@ -1,0 +1,191 @@
+"""Verdict rules: how a reproduced value is judged against a reported claim.
+
+Every row of ``data/reported.csv`` carries a ``verdict_rule`` written in this small grammar
+(issue 3, "a verdict decided by a rule stated per row")::
+
+    rule       := "none"
+                | "within_rel:" TOL [":" NEUTRAL]
+                | "within_abs:" TOL [":" NEUTRAL]
+                | "range" [":" NEUTRAL]
+                | "direction:" ("+" | "-")
+
+``reported_low`` / ``reported_high`` of the row are the reference numbers (in the row's
+``units``); an empty bound is unbounded.
+
+- ``within_rel:TOL`` -- *matches* if ``|ours - ref| <= TOL * |ref|`` where ``ref`` is
+  ``reported_low`` (equal to ``reported_high`` for a point value). With ``NEUTRAL`` (the
+  value meaning "no effect", 1 for a factor, 0 for a percentage), a value outside the
+  tolerance but on the same side of ``NEUTRAL`` as ``ref`` is *same direction*.
+- ``within_abs:TOL`` -- as above with ``|ours - ref| <= TOL``.
+- ``range`` -- *matches* if ``low <= ours <= high``. ``range:NEUTRAL`` adds *same direction*
+  when ours is outside the range but on the same side of ``NEUTRAL`` as the whole range
+  (e.g. ``range:1`` for a reported 3.1-40.7x speedup: ours = 2x is a gain, so same direction).
+- ``direction:+`` -- for directional claims. Ours is a boolean (``True`` = the claimed
+  direction holds in our reproduction) or a signed number (positive = holds); *matches* if it
+  holds, else *differs*. ``direction:-`` expects ``False`` / a negative number.
+- ``none`` -- a claim a laptop cannot re-check (forecasts, ImageNet-scale training, garbled
+  cells): the verdict is *not checked*.
+
+Anything else is *differs*. A value of the wrong kind (a boolean for a numeric rule, NaN)
+is refused by :func:`check_value` when the chapter records it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+MATCHES = "matches"
+SAME_DIRECTION = "same direction"
+DIFFERS = "differs"
+NOT_CHECKED = "not checked"
+
+VERDICTS = (MATCHES, SAME_DIRECTION, DIFFERS, NOT_CHECKED)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed verdict rule (see the module docstring for the grammar)."""
+
+    kind: str  # "none" | "within_rel" | "within_abs" | "range" | "direction"
+    tol: float | None = None
+    neutral: float | None = None
+    sign: int | None = None  # +1 / -1 for direction rules
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the rule needs ours to be a real number (not a boolean)."""
+        return self.kind in ("within_rel", "within_abs", "range")
+
+
+def _num(text: str, what: str, rule: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise ValueError(f"verdict rule {rule!r}: {what} must be a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"verdict rule {rule!r}: {what} must be finite, got {text!r}")
+    return v
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse a ``verdict_rule`` cell into a :class:`Rule`; ``ValueError`` names the grammar."""
+    rule = (text or "").strip()
+    grammar = "none | within_rel:TOL[:NEUTRAL] | within_abs:TOL[:NEUTRAL] | range[:NEUTRAL] | direction:+|-"
+    if rule == "none":
+        return Rule("none")
+    head, _, rest = rule.partition(":")
+    args = rest.split(":") if rest else []
+    if head in ("within_rel", "within_abs") and 1 <= len(args) <= 2:
+        tol = _num(args[0], "TOL", rule)
+        if tol < 0:
+            raise ValueError(f"verdict rule {rule!r}: TOL must be >= 0")
+        neutral = _num(args[1], "NEUTRAL", rule) if len(args) == 2 else None
+        return Rule(head, tol=tol, neutral=neutral)
+    if head == "range" and len(args) <= 1:
+        neutral = _num(args[0], "NEUTRAL", rule) if args and args[0] != "" else None
+        return Rule("range", neutral=neutral)
+    if head == "direction" and len(args) == 1 and args[0] in ("+", "-"):
+        return Rule("direction", sign=1 if args[0] == "+" else -1)
+    raise ValueError(f"unknown verdict rule {text!r}; the grammar is: {grammar}")
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool")
+
+
+def check_value(rule: Rule | str, value: object, *, claim_id: str = "") -> None:
+    """Raise ``ValueError`` if ``value`` cannot be judged by ``rule`` (wrong kind, NaN)."""
+    r = parse_rule(rule) if isinstance(rule, str) else rule
+    where = (
+        f"claim {claim_id!r} (rule {_rule_text(r)!r})" if claim_id else f"rule {_rule_text(r)!r}"
+    )
+    if r.kind == "none":
+        return
+    if r.kind == "direction":
+        if _is_bool(value):
+            return
+        if isinstance(value, numbers.Real) and math.isfinite(float(value)):
+            return
+        raise ValueError(
+            f"{where} is directional: record True/False (does the claimed direction hold?) "
+            f"or a signed finite number, got {value!r}"
+        )
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{where} needs a real number in the claim's units, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{where} needs a finite number, got {value!r}")
+
+
+def _rule_text(r: Rule) -> str:
+    if r.kind == "none":
+        return "none"
+    if r.kind == "direction":
+        return f"direction:{'+' if r.sign == 1 else '-'}"
+    if r.kind == "range":
+        return "range" if r.neutral is None else f"range:{r.neutral:g}"
+    base = f"{r.kind}:{r.tol:g}"
+    return base if r.neutral is None else f"{base}:{r.neutral:g}"
+
+
+def _side(x: float, neutral: float) -> int:
+    return (x > neutral) - (x < neutral)
+
+
+def evaluate(
+    rule: Rule | str, ours: object, low: float | None = None, high: float | None = None
+) -> tuple[str, str]:
+    """Judge ``ours`` against the reported ``[low, high]`` with ``rule``.
+
+    Returns ``(verdict, reason)`` where verdict is one of :data:`VERDICTS` and reason is a
+    short human-readable explanation (shown in ``summary.md``).
+    """
+    r = parse_rule(rule) if isinstance(rule, str) else rule
+    low = None if low is None or (isinstance(low, float) and math.isnan(low)) else float(low)
+    high = None if high is None or (isinstance(high, float) and math.isnan(high)) else float(high)
+    if r.kind == "none":
+        return NOT_CHECKED, "not re-checkable here (rule none)"
+    try:
+        check_value(r, ours)
+    except ValueError as e:
+        return DIFFERS, str(e)
+    if r.kind == "direction":
+        v = float(ours) if not _is_bool(ours) else (1.0 if ours else -1.0)
+        holds = _side(v, 0.0) == r.sign
+        return (
+            (MATCHES, "claimed direction holds")
+            if holds
+            else (DIFFERS, "claimed direction does not hold")
+        )
+    x = float(ours)  # type: ignore[arg-type]
+    if r.kind in ("within_rel", "within_abs"):
+        ref = low if low is not None else high
+        if ref is None:
+            return DIFFERS, "row has no reported number to compare with"
+        err = abs(x - ref)
+        bound = r.tol * abs(ref) if r.kind == "within_rel" else r.tol
+        what = f"|ours-ref|={err:.4g}, allowed {bound:.4g}"
+        if err <= bound:
+            return MATCHES, what
+        if r.neutral is not None and _side(x, r.neutral) == _side(ref, r.neutral) != 0:
+            return SAME_DIRECTION, f"{what}; same side of {r.neutral:g} as reported"
+        return DIFFERS, what
+    # range
+    lo = -math.inf if low is None else low
+    hi = math.inf if high is None else high
+    if lo > hi:
+        lo, hi = hi, lo
+    what = f"ours={x:.4g}, reported range [{_fmt(low)}, {_fmt(high)}]"
+    if lo <= x <= hi:
+        return MATCHES, what
+    if r.neutral is not None:
+        n = r.neutral
+        side = 1 if lo >= n and hi > n else (-1 if hi <= n and lo < n else 0)
+        if side != 0 and _side(x, n) == side:
+            return SAME_DIRECTION, f"{what}; outside but on the same side of {n:g}"
+    return DIFFERS, what
+
+
+def _fmt(v: float | None) -> str:
+    return "unbounded" if v is None else f"{v:g}"
