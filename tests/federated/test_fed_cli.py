@@ -1,0 +1,37 @@
+"""``edgelab bench fedavg``: JSON contract and one-line errors (issue 6 item 9)."""
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+
+from edgelab.cli import main
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as e:
+            code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_bench_fedavg_json_top_level_keys():
+    for engine in ("batched", "sequential"):
+        code, out, _ = run("bench", "fedavg", "--engine", engine, "--clients", "10", "--rounds", "2",
+                           "--format", "json")
+        assert code == 0
+        d = json.loads(out)
+        for k in ("ms_per_client_round", "wall_s", "accuracy", "engine", "clients", "rounds"):
+            assert k in d
+        assert d["clients"] == 10 and 0 <= d["accuracy"] <= 1
+
+
+def test_bench_fedavg_table_and_bad_input():
+    code, out, _ = run("bench", "fedavg", "--clients", "5", "--rounds", "1")
+    assert code == 0 and "ms_per_client_round" in out
+    code, _, err = run("bench", "fedavg", "--clients", "5000")
+    assert code == 2 and "n_clients" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run("bench", "fedavg", "--engine", "tpu")
+    assert code == 2
