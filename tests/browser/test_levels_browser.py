@@ -75,6 +75,8 @@ def _wait(pred, timeout: float, what: str, interval: float = 0.5):  # noqa: ANN0
 def lab(tmp_path):
     reason = _missing()
     if reason:
+        if os.environ.get("EDGELAB_REQUIRE_BROWSER"):  # CI installs them: a skip there is a failure
+            pytest.fail(f"EDGELAB_REQUIRE_BROWSER is set but {reason}")
         pytest.skip(reason)
     nbdir = tmp_path / "nb"
     nbdir.mkdir()

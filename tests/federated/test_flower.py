@@ -12,7 +12,7 @@ from edgelab.federated import flower as fl  # noqa: E402
 def test_flower_simulation_reaches_edgelabs_model():
     s = fl.FlowerSettings(n_clients=3, rounds=2, seed=0)
     res = fl.run_flower_simulation(s, num_workers=2)
-    ref = simulate(Federation.digits(3, "dirichlet", seed=0, alpha=0.5), FedAvg(),
+    ref = simulate(Federation.digits(3, "dirichlet", seed=0, alpha=0.5, standardize=s.standardize), FedAvg(),
                    ClientConfig(lr=s.lr, epochs=s.epochs, batch_size=s.batch_size), s.rounds,
                    seed=0, engine="sequential")
     assert torch.allclose(res.params, ref.params, atol=1e-5)
