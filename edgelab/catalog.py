@@ -47,9 +47,23 @@ DEFAULT_LAYER_OVERHEAD_S = {"cpu": 5e-6, "sbc": 2e-5, "soc": 2e-5, "gpu": 1e-5, 
 class Device:
     """A device class: peak compute, memory and power (seed 003 §III-A).
 
-    ``efficiency`` maps an op family (``conv``, ``linear``, ``other``) to the share of
-    ``peak_fp32_gflops`` reached; ``layer_overhead_s`` is the fixed cost of one layer and
-    ``model_overhead_s`` a fixed cost per inference.
+    ``efficiency`` maps an op family (``conv``, ``dwconv``, ``linear``, ``other``), or a finer
+    key of the profile table (its ``op`` kind such as ``bn`` or ``pool``, or its ``module``
+    such as ``MaxPool2d``; the finest key present wins) to the share of ``peak_fp32_gflops``
+    reached; ``mem_efficiency`` is the share of ``mem_bw_gbps`` (``op_mem_efficiency``
+    overrides it per key); ``layer_overhead_s`` is the fixed cost of one layer
+    (``op_overhead_s`` overrides it per key) and ``model_overhead_s`` a fixed cost per inference.
+
+    Two optional terms, fitted by :mod:`edgelab.calibrate` for the host CPU and neutral at
+    their defaults (so catalog devices keep the textbook roofline):
+
+    * ``gemm_halfsat``: maps an op kind or family (``conv``, ``dwconv``, ``linear``) to
+      ``(M½, N½, K½)``; that kind's efficiency is scaled by ``M/(M+M½) · N/(N+N½) · K/(K+K½)``,
+      where ``M × N × K`` is the layer's GEMM (output pixels × output channels × reduction
+      depth): small GEMMs fill vector units and caches badly. ``0`` disables a factor; a kind
+      without an entry has no such factor.
+    * ``roofline_p``: compute and memory time are combined as ``(c^p + m^p)^(1/p)``; ``inf``
+      (default) is the roofline's ``max``, ``1`` their sum (no overlap).
     """
 
     name: str
@@ -67,6 +81,10 @@ class Device:
     mem_efficiency: float = 0.6
     layer_overhead_s: float = 0.0
     model_overhead_s: float = 0.0
+    op_overhead_s: dict[str, float] = field(default_factory=dict)
+    op_mem_efficiency: dict[str, float] = field(default_factory=dict)
+    gemm_halfsat: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    roofline_p: float = math.inf
 
     def __post_init__(self) -> None:
         for p in ("peak_fp32_gflops", "mem_bw_gbps", "mem_gb", "active_power_w", "idle_power_w"):
@@ -78,6 +96,19 @@ class Device:
             raise ValueError(f"tier must be one of {TIERS}; got {self.tier!r} for {self.name!r}")
         for k, v in self.efficiency.items():
             positive(f"{self.name}.efficiency[{k!r}]", v)
+        for k, v in self.op_overhead_s.items():
+            positive(f"{self.name}.op_overhead_s[{k!r}]", v, allow_zero=True)
+        for k, v in self.op_mem_efficiency.items():
+            positive(f"{self.name}.op_mem_efficiency[{k!r}]", v)
+        for op, hs in self.gemm_halfsat.items():
+            if len(hs) != 3:
+                raise ValueError(f"{self.name}.gemm_halfsat[{op!r}] must be 3 numbers (M, N, K), "
+                                 f"got {hs!r}")
+            for k, v in zip("MNK", hs, strict=True):
+                positive(f"{self.name}.gemm_halfsat[{op!r}][{k}]", v, allow_zero=True)
+        p = float(self.roofline_p)
+        if math.isnan(p) or p < 1:
+            raise ValueError(f"{self.name}.roofline_p must be ≥ 1 (inf = max), got {self.roofline_p!r}")
 
     def eff(self, op_family: str) -> float:
         """Efficiency for an op family, falling back to the processor kind's default."""
@@ -85,6 +116,35 @@ class Device:
             return self.efficiency[op_family]
         defaults = DEFAULT_EFFICIENCY.get(self.kind, DEFAULT_EFFICIENCY["cpu"])
         return defaults.get(op_family, defaults["other"])
+
+    def eff_for(self, op: str, op_family: str, module: str = "") -> float:
+        """Efficiency of a layer: its module's entry, else its op kind's, else its family's."""
+        e = self.efficiency
+        return e[module] if module in e else (e[op] if op in e else self.eff(op_family))
+
+    def mem_eff_for(self, op: str, op_family: str, module: str = "") -> float:
+        """Memory efficiency of a layer: module, op kind, family, then ``mem_efficiency``."""
+        m = self.op_mem_efficiency
+        for k in (module, op, op_family):
+            if k in m:
+                return m[k]
+        return self.mem_efficiency
+
+    def overhead_for(self, op: str, op_family: str, module: str = "") -> float:
+        """Fixed cost in seconds of a layer: module, op kind, family, then the default."""
+        o = self.op_overhead_s
+        for k in (module, op, op_family):
+            if k in o:
+                return o[k]
+        return self.layer_overhead_s
+
+    def halfsat_for(self, op: str, op_family: str, module: str = "") -> tuple[float, float, float]:
+        """GEMM half-saturation sizes ``(M½, N½, K½)`` of a layer; zeros = no penalty."""
+        h = self.gemm_halfsat
+        for k in (module, op, op_family):
+            if k in h:
+                return tuple(h[k])  # type: ignore[return-value]
+        return (0.0, 0.0, 0.0)
 
     @property
     def mem_bytes(self) -> float:

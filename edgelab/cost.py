@@ -4,9 +4,14 @@ Seed 003 §III-B (Fig. 7) argues that where a DNN runs decides its latency, ener
 bytes; §V-C.2 (model partition) needs the per-layer latency on device and server and the cost
 of shipping an activation. The model here is a roofline per layer:
 
-    t_layer = overhead + max(FLOPs / (peak · efficiency[op family]),
-                             bytes moved / (memory bandwidth · memory efficiency))
+    t_layer = overhead[op] + max(FLOPs / (peak · efficiency[op] · s(M, N, K)),
+                                 bytes moved / (memory bandwidth · memory efficiency))
     t_model = Σ t_layer + per-inference overhead
+
+``s(M, N, K) = Π x/(x + x½)`` shrinks the efficiency of small GEMMs (conv, dwconv, linear as
+M output pixels × N output channels × K reduction depth), and ``max`` may be softened to
+``(c^p + m^p)^(1/p)``; both are neutral (``x½ = 0``, ``p = inf``) for catalog devices and
+fitted for the host CPU by :mod:`edgelab.calibrate` (see ``Device``).
     t_link  = RTT + uplink bytes / uplink bandwidth + downlink bytes / downlink bandwidth
 
 Energy on the end device is active power × compute time + radio power × air time + idle power
@@ -48,21 +53,85 @@ def _device_arrays(devices: Sequence[Device]) -> dict[str, np.ndarray]:
     }
 
 
+GEMM_FAMILIES = ("conv", "dwconv", "linear")
+
+
+def gemm_dims(profile: Profile) -> np.ndarray:
+    """Each layer's GEMM shape ``(M, N, K)``, shape ``(n_layers, 3)``, all ≥ 1.
+
+    ``N`` is the output's channel (or feature) dimension, ``M`` the other output elements
+    (batch × pixels), ``K = MACs / output elements`` the reduction depth (``C_in/groups · k²``
+    for a convolution, the input features for a linear layer).
+    """
+    t = profile.table
+    out = np.ones((len(t), 3))
+    for i, (shape, macs) in enumerate(zip(t["out_shape"].astype(str), t["macs"], strict=True)):
+        first = shape.split(",")[0]
+        try:
+            d = [int(v) for v in first.split("x")] if first else []
+        except ValueError:
+            d = []
+        n_el = float(np.prod(d)) if d else 0.0
+        n = float(d[1]) if len(d) >= 2 else (float(d[0]) if d else 1.0)
+        if n_el > 0 and n > 0:
+            out[i] = (n_el / n, n, float(macs) / n_el)
+    return np.maximum(out, 1.0)
+
+
+def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.ndarray,
+             overhead: np.ndarray, halfsat: np.ndarray, peak: np.ndarray, bw: np.ndarray,
+             p: np.ndarray) -> np.ndarray:
+    """The per-layer latency formula on arrays, shape ``(n_devices, n_layers)``, in seconds.
+
+    ``flops`` and ``moved`` (bytes) are ``(L,)``, ``dims`` (GEMM M, N, K) is ``(L, 3)``;
+    ``eff``, ``overhead`` and ``bw`` (effective memory bandwidth, B/s) are ``(D, L)``,
+    ``halfsat`` is ``(D, L, 3)`` (zeros: no small-GEMM penalty); ``peak`` (FLOP/s) and ``p``
+    are ``(D,)``.
+    Shared by :func:`layer_latency_grid` and the host calibration's fit, so the fitted device
+    and the formula cannot drift apart.
+    """
+    hs = np.asarray(halfsat, dtype=np.float64)
+    sat = np.where(hs > 0, dims[None] / (dims[None] + hs), 1.0).prod(axis=2)  # (D, L)
+    compute = flops[None, :] / (peak[:, None] * eff * sat)
+    memory = moved[None, :] / np.asarray(bw, dtype=np.float64).reshape(len(peak), -1)
+    hi = np.maximum(compute, memory)
+    lo = np.minimum(compute, memory)
+    pp = np.asarray(p, dtype=np.float64)[:, None]
+    finite = np.isfinite(pp)
+    pf = np.where(finite, pp, 1.0)
+    ratio = np.divide(lo, hi, out=np.zeros_like(hi), where=hi > 0)
+    combined = hi * np.where(finite, (1.0 + ratio ** pf) ** (1.0 / pf), 1.0)
+    return overhead + combined
+
+
 def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.ndarray:
     """Per-layer latency in seconds, shape ``(n_devices, n_layers)`` (seed 003 §V-C.2).
 
     Roofline per layer with a per-layer overhead; view-only layers (flatten, dropout) cost 0.
     """
     devs = [get_device(d) for d in devices]
-    a = _device_arrays(devs)
     t = profile.table
     flops = t["flops"].to_numpy(dtype=np.float64)
     moved = (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64)
-    fam = _family_index(profile)
-    eff = a["eff"][:, fam]  # (D, L)
-    compute = flops[None, :] / (a["peak"][:, None] * eff)
-    memory = moved[None, :] / a["bw"][:, None]
-    lat = a["layer_oh"][:, None] + np.maximum(compute, memory)
+    ops = t["op"].astype(str).to_numpy()
+    fams = np.array([FAMILIES[i] for i in _family_index(profile)])
+    mods = (t["module"].astype(str).to_numpy() if "module" in t.columns
+            else np.full(len(t), "", dtype=object))
+    layer_keys = list(zip(ops, fams, mods, strict=True))
+    keys = sorted(set(layer_keys))  # a device's parameters are looked up once per key
+    col = {k: i for i, k in enumerate(keys)}
+    which = np.array([col[k] for k in layer_keys], dtype=np.int64)
+    eff = np.array([[d.eff_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]  # (D, L)
+    oh = np.array([[d.overhead_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
+    bw = np.array([[d.mem_bw_gbps * 1e9 * d.mem_eff_for(o, f, m) for o, f, m in keys]
+                   for d in devs])[:, which]
+    hs = np.array([[d.halfsat_for(o, f, m) for o, f, m in keys] for d in devs],
+                  dtype=np.float64).reshape(len(devs), len(keys), 3)[:, which]  # (D, L, 3)
+    lat = roofline(
+        flops, moved, gemm_dims(profile), eff, oh, hs,
+        np.array([d.peak_fp32_gflops * 1e9 for d in devs]), bw,
+        np.array([d.roofline_p for d in devs], dtype=np.float64),
+    )
     free = t["op"].isin(_FREE_OPS).to_numpy()
     lat[:, free] = 0.0
     return lat
