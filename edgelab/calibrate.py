@@ -188,7 +188,14 @@ def measure_model(name: str, repeats: int = 30, warmup: int = 5, threads: int = 
     if repeats < 1 or warmup < 0:
         raise ValueError(f"repeats must be ≥ 1 and warmup ≥ 0, got {repeats}, {warmup}")
     torch.set_num_threads(threads)
-    torch.set_flush_denormal(True)
+    torch.set_flush_denormal(True)  # random weights can produce denormals: time real work
+    try:
+        return _measure_model(name, repeats, warmup, clock)
+    finally:
+        torch.set_flush_denormal(False)  # process-wide CPU state: restore it
+
+
+def _measure_model(name: str, repeats: int, warmup: int, clock: str) -> dict[str, Any]:
     model = _models.build(name)
     x = _models.example_input(name)
     gm = _trace(model, name)
