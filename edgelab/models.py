@@ -255,6 +255,89 @@ class MobileNetV2(nn.Module):
         return self.classifier(self.flatten(self.avgpool(self.features(x))))
 
 
+# ----------------------------------------------------------------------------- MnasNet
+
+
+class MNASNet(nn.Module):
+    """MnasNet-B1 (Tan et al., CVPR 2019), width 1.0, 224×224: inverted residuals with 3×3 and
+    5×5 depthwise convolutions and ReLU. A second depthwise family beside MobileNetV2, so the
+    cost model's depthwise-convolution terms can be checked on a family they were not fitted on.
+    """
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [
+            nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+            nn.Conv2d(32, 32, 3, 1, 1, groups=32, bias=False), nn.BatchNorm2d(32),
+            nn.ReLU(inplace=True), nn.Conv2d(32, 16, 1, bias=False), nn.BatchNorm2d(16),
+        ]
+        cin = 16
+        for cout, k, s, e, n in [(24, 3, 2, 3, 3), (40, 5, 2, 3, 3), (80, 5, 2, 6, 3),
+                                 (96, 3, 1, 6, 2), (192, 5, 2, 6, 4), (320, 3, 1, 6, 1)]:
+            for i in range(n):
+                layers.append(_MnasBlock(cin, cout, k, s if i == 0 else 1, e))
+                cin = cout
+        layers += [nn.Conv2d(320, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU(inplace=True)]
+        self.layers = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.avgpool(self.layers(x))))
+
+
+class _MnasBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, k: int, stride: int, expand: int) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.use_res = cin == cout and stride == 1
+        self.conv = nn.Sequential(
+            nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+            nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False), nn.BatchNorm2d(mid),
+            nn.ReLU(inplace=True), nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+# ----------------------------------------------------------------------------- SqueezeNet
+
+
+class Fire(nn.Module):
+    """SqueezeNet's fire module: a 1×1 squeeze, then parallel 1×1 and 3×3 expands, concatenated."""
+
+    def __init__(self, cin: int, squeeze: int, e1: int, e3: int) -> None:
+        super().__init__()
+        self.squeeze = nn.Sequential(nn.Conv2d(cin, squeeze, 1), nn.ReLU(inplace=True))
+        self.e1 = nn.Sequential(nn.Conv2d(squeeze, e1, 1), nn.ReLU(inplace=True))
+        self.e3 = nn.Sequential(nn.Conv2d(squeeze, e3, 3, padding=1), nn.ReLU(inplace=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        s = self.squeeze(x)
+        return torch.cat([self.e1(s), self.e3(s)], 1)
+
+
+class SqueezeNet(nn.Module):
+    """SqueezeNet 1.1 (Iandola et al. 2016), 224×224: AlexNet accuracy with 1.2 M weights."""
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, 3, 2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, ceil_mode=True),
+            Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), nn.MaxPool2d(3, 2, ceil_mode=True),
+            Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), nn.MaxPool2d(3, 2, ceil_mode=True),
+            Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256),
+            Fire(512, 64, 256, 256),
+        )
+        self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Conv2d(512, num_classes, 1),
+                                        nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.features(x))
+
+
 # ----------------------------------------------------------------------------- digits
 
 
@@ -327,6 +410,9 @@ ZOO: dict[str, ModelSpec] = {
                   "Sandler et al., CVPR 2018 (width 0.5)"),
         ModelSpec("mobilenet_v2_1.4", lambda: MobileNetV2(1.4), (3, 224, 224), "mobilenet",
                   "Sandler et al., CVPR 2018 (width 1.4)"),
+        ModelSpec("mnasnet", MNASNet, (3, 224, 224), "mnasnet", "Tan et al., CVPR 2019 (B1, width 1.0)"),
+        ModelSpec("squeezenet", SqueezeNet, (3, 224, 224), "squeezenet",
+                  "Iandola et al., arXiv:1602.07360 (v1.1)"),
         ModelSpec("digits_mlp", DigitsMLP, (1, 8, 8), "digits", "MLP 64-64-10 for sklearn digits"),
         ModelSpec("digits_cnn", DigitsCNN, (1, 8, 8), "digits", "LeNet-style CNN for sklearn digits"),
     ]
