@@ -52,7 +52,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -65,6 +64,7 @@ import torch
 import torch.fx
 
 from edgelab import models as _models
+from edgelab._io import atomic_write_text
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
 from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, roofline
 from edgelab.errors import EdgelabError
@@ -309,6 +309,9 @@ def measurements_from_runs(runs: Sequence[dict[str, Any]], meta: dict[str, Any] 
         layer_names = per[0]["layers"].keys()
         ref = {k: _median([p["layers"][k] for p in per]) for k in layer_names}
         lf = _layer_frame(name, ref)
+        spread = {k: (max(v) - min(v)) / ref[k] * 100.0 if ref[k] > 0 else np.nan
+                  for k in layer_names for v in [[p["layers"][k] for p in per]]}
+        lf["spread_pct"] = [spread.get(lname, np.nan) for lname in lf["layer"]]
         lrows.append(lf)
         proc = [float(p["model_s"]) for p in per]
         med = _median(proc)
@@ -696,6 +699,10 @@ def _summary(table: pd.DataFrame, lay_ape: pd.Series, lay_fape: pd.Series,
         "oracle_model_median_ape": float(big["err_oracle_pct"].abs().median()),
         "noise_spread_median_pct": float(big["spread_pct"].median()),
         "noise_spread_max_pct": float(big["spread_pct"].max()),
+        # the same spread for each layer (its per-process medians): the floor under layer_median_ape
+        "layer_noise_spread_median_pct": float(
+            meas.layers.loc[lay_ape.notna(), "spread_pct"].median())
+        if "spread_pct" in meas.layers else None,
         "peak_gemm_gflops": float(meas.peaks["gemm_gflops"]),
         "copy_gbps": float(meas.peaks["copy_gbps"]),
     }
@@ -756,22 +763,10 @@ def save_host_device(dev: Device, extra: dict[str, Any] | None = None,
                      path: Path | None = None) -> Path:
     """Write the host device as JSON atomically (temp file in the same folder, fsync, rename)."""
     path = Path(path) if path is not None else host_device_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"device": _device_to_json(dev), "calibration": extra or {},
                "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False, default=_json_default)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write_text(path, text + "\n")
 
 
 def _json_default(v: Any) -> Any:

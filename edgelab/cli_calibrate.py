@@ -106,7 +106,8 @@ def format_summary(s: dict[str, Any]) -> str:
         f"{s.get('processes')} processes × {s.get('repeats')} repeats, {s.get('threads')} "
         f"thread(s), clock={s.get('clock')}",
         f"noise floor: per-process spread median {num(s.get('noise_spread_median_pct'))}, "
-        f"max {num(s.get('noise_spread_max_pct'))}; oracle (Σ own measured layers): "
+        f"max {num(s.get('noise_spread_max_pct'))}; per layer median "
+        f"{num(s.get('layer_noise_spread_median_pct'))}; oracle (Σ own measured layers): "
         f"{pct(s.get('oracle_within_10pct'))} within ±10%, median error "
         f"{num(s.get('oracle_model_median_ape'))}",
         f"leave one model out:  within ±10% {pct(s.get('within_10pct'))} (target ≥ 75%)"

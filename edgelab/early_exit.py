@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,22 +117,29 @@ def train_multi_exit(
         raise ValueError(f"exit_weights must have {n_exits} entries (one per exit), got {len(w)}")
     for v in w:
         positive("exit_weights", v, allow_zero=True)
+    return _train_joint(model, lambda idx: model(x[idx]), y, w, epochs, lr, batch_size, seed)
+
+
+def _train_joint(model: nn.Module, forward: Callable[[torch.Tensor], list[torch.Tensor]],
+                 y: torch.Tensor, weights: Sequence[float], epochs: int, lr: float,
+                 batch_size: int, seed: int) -> list[float]:
+    """Adam on the weighted sum of every exit's cross-entropy; returns mean loss per epoch."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     model.train()
     for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=g)
+        perm = torch.randperm(len(y), generator=g)
         total = 0.0
-        for i in range(0, len(x), batch_size):
+        for i in range(0, len(y), batch_size):
             idx = perm[i:i + batch_size]
-            outs = model(x[idx])
-            loss = sum(wi * F.cross_entropy(o, y[idx]) for wi, o in zip(w, outs, strict=True))
+            outs = forward(idx)
+            loss = sum(wi * F.cross_entropy(o, y[idx]) for wi, o in zip(weights, outs, strict=True))
             opt.zero_grad()
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
-        history.append(total / len(x))
+        history.append(total / len(y))
     model.eval()
     return history
 
@@ -367,24 +374,9 @@ def train_ddnn(model: DDNN, views: torch.Tensor, y: torch.Tensor, epochs: int = 
     """Train DDNN's three exits jointly (equal weights), deterministic for a seed."""
     epochs = integer_in("epochs", epochs, 1, 10_000)
     positive("lr", lr)
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    hist = []
-    model.train()
-    for _ in range(epochs):
-        perm = torch.randperm(len(y), generator=g)
-        tot = 0.0
-        for i in range(0, len(y), batch_size):
-            idx = perm[i:i + batch_size]
-            outs = model(views[:, idx])
-            loss = sum(F.cross_entropy(o, y[idx]) for o in outs)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            tot += loss.item() * len(idx)
-        hist.append(tot / len(y))
-    model.eval()
-    return hist
+    batch_size = integer_in("batch_size", batch_size, 1, 1_000_000)
+    return _train_joint(model, lambda idx: model(views[:, idx]), y, [1.0, 1.0, 1.0], epochs, lr,
+                        batch_size, seed)
 
 
 # ----------------------------------------------------------------------------- Edgent

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edgelab import record
+from edgelab import _io, record
 from edgelab.errors import EdgelabError, UnknownNameError
 from edgelab.record import Recorder, reported, reported_table
 from edgelab.verdicts import parse_rule
@@ -133,7 +133,7 @@ def test_paths_and_contents(tmp_path: Path) -> None:
     assert (tmp_path / "timings" / "02_dl_primer.json").exists()
     assert not list((tmp_path / "tables").glob("*timing*"))
     if os.name == "posix":  # normal permissions, not mkstemp's 0600
-        assert p.stat().st_mode & 0o777 == 0o666 & ~record._UMASK
+        assert p.stat().st_mode & 0o777 == 0o666 & ~_io._UMASK
 
 
 def test_same_data_same_bytes(tmp_path: Path) -> None:

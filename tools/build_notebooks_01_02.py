@@ -13,37 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-ROOT = Path(__file__).resolve().parents[1]
-NB_DIR = ROOT / "notebooks"
-
-PARAMETERS = "quick = True\nseed = 0\nout_dir = None"
-
-
-def md(text: str) -> nbformat.NotebookNode:
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str) -> nbformat.NotebookNode:
-    return new_code_cell(text.strip("\n"))
-
-
-def parameters() -> nbformat.NotebookNode:
-    cell = new_code_cell(PARAMETERS)
-    cell.metadata["tags"] = ["parameters"]
-    return cell
-
-
-def notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, c in enumerate(nb.cells):  # stable ids: rebuilding gives identical files
-        c["id"] = f"cell-{i:02d}"
-    return nb
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbbuild import code, md, parameters, write  # noqa: E402
 
 # ----------------------------------------------------------------------------- chapter 01
 CH01 = [
@@ -477,17 +448,9 @@ widgets.interact(explore, batch=widgets.IntSlider(value=1, min=1, max=max(batche
 ]
 
 
-def build(cells: list[nbformat.NotebookNode], path: Path) -> None:
-    nb = notebook(cells)
-    nbformat.validate(nb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-    print(f"wrote {path.relative_to(ROOT)} ({len(nb.cells)} cells)")
-
-
 def main() -> int:
-    build(CH01, NB_DIR / "01_edge_paradigms.ipynb")
-    build(CH02, NB_DIR / "02_dl_primer.ipynb")
+    print(write("01_edge_paradigms", CH01))
+    print(write("02_dl_primer", CH02))
     return 0
 
 

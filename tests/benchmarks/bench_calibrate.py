@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key:26s} {shown:>8s}  target {op} {want:6s}  "
               f"{'n/a' if ok is None else ('PASS' if ok else 'FAIL')}")
     print(f"  noise floor: per-process spread median {s['noise_spread_median_pct']:.1f}%, "
-          f"max {s['noise_spread_max_pct']:.1f}%; oracle within ±10% "
+          f"max {s['noise_spread_max_pct']:.1f}%; per layer median "
+          f"{s['layer_noise_spread_median_pct']:.1f}%; oracle within ±10% "
           f"{100 * s['oracle_within_10pct']:.0f}%")
     return 0
 
