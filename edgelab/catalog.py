@@ -242,11 +242,18 @@ def get_device(name: str | Device) -> Device:
         dev = calibrate.load_host_device()
         if dev is not None:
             return dev
-    df = _devices_df()
-    row = df[df["name"] == name]
-    if row.empty:
+    if not isinstance(name, str) or name not in _catalog_devices():
         raise unknown_name("device", name, device_names())
-    r = row.iloc[0]
+    return _catalog_devices()[name]
+
+
+@lru_cache(maxsize=1)
+def _catalog_devices() -> dict[str, Device]:
+    """Every catalog row as a :class:`Device`, built once (devices are immutable)."""
+    return {r["name"]: _device_from_row(r) for _, r in _devices_df().iterrows()}
+
+
+def _device_from_row(r: pd.Series) -> Device:
     int8 = pd.to_numeric(r["peak_int8_gops"], errors="coerce")
     return Device(
         name=r["name"], tier=r["tier"], kind=r["kind"],

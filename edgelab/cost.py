@@ -63,6 +63,9 @@ def gemm_dims(profile: Profile) -> np.ndarray:
     (batch × pixels), ``K = MACs / output elements`` the reduction depth (``C_in/groups · k²``
     for a convolution, the input features for a linear layer).
     """
+    cached = profile.__dict__.get("_gemm_dims")
+    if cached is not None and len(cached) == profile.n_layers:
+        return cached
     t = profile.table
     out = np.ones((len(t), 3))
     for i, (shape, macs) in enumerate(zip(t["out_shape"].astype(str), t["macs"], strict=True)):
@@ -75,7 +78,34 @@ def gemm_dims(profile: Profile) -> np.ndarray:
         n = float(d[1]) if len(d) >= 2 else (float(d[0]) if d else 1.0)
         if n_el > 0 and n > 0:
             out[i] = (n_el / n, n, float(macs) / n_el)
-    return np.maximum(out, 1.0)
+    out = np.maximum(out, 1.0)
+    profile.__dict__["_gemm_dims"] = out  # a Profile's table is not edited after profiling
+    return out
+
+
+def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
+    """Per-layer arrays of a profile that do not depend on the device (cached on the profile)."""
+    cached = profile.__dict__.get("_layer_static")
+    if cached is not None and len(cached["flops"]) == profile.n_layers:
+        return cached
+    t = profile.table
+    ops = t["op"].astype(str).to_numpy()
+    fams = np.array([FAMILIES[i] for i in _family_index(profile)])
+    mods = (t["module"].astype(str).to_numpy() if "module" in t.columns
+            else np.full(len(t), "", dtype=object))
+    layer_keys = list(zip(ops, fams, mods, strict=True))
+    keys = sorted(set(layer_keys))  # a device's parameters are looked up once per key
+    col = {k: i for i, k in enumerate(keys)}
+    static = {
+        "flops": t["flops"].to_numpy(dtype=np.float64),
+        "moved": (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64),
+        "keys": keys,
+        "which": np.array([col[k] for k in layer_keys], dtype=np.int64),
+        "free": t["op"].isin(_FREE_OPS).to_numpy(),
+        "dims": gemm_dims(profile),
+    }
+    profile.__dict__["_layer_static"] = static
+    return static
 
 
 def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.ndarray,
@@ -110,17 +140,8 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     Roofline per layer with a per-layer overhead; view-only layers (flatten, dropout) cost 0.
     """
     devs = [get_device(d) for d in devices]
-    t = profile.table
-    flops = t["flops"].to_numpy(dtype=np.float64)
-    moved = (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64)
-    ops = t["op"].astype(str).to_numpy()
-    fams = np.array([FAMILIES[i] for i in _family_index(profile)])
-    mods = (t["module"].astype(str).to_numpy() if "module" in t.columns
-            else np.full(len(t), "", dtype=object))
-    layer_keys = list(zip(ops, fams, mods, strict=True))
-    keys = sorted(set(layer_keys))  # a device's parameters are looked up once per key
-    col = {k: i for i, k in enumerate(keys)}
-    which = np.array([col[k] for k in layer_keys], dtype=np.int64)
+    s = _layer_static(profile)
+    keys, which = s["keys"], s["which"]
     eff = np.array([[d.eff_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]  # (D, L)
     oh = np.array([[d.overhead_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
     bw = np.array([[d.mem_bw_gbps * 1e9 * d.mem_eff_for(o, f, m) for o, f, m in keys]
@@ -128,12 +149,11 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     hs = np.array([[d.halfsat_for(o, f, m) for o, f, m in keys] for d in devs],
                   dtype=np.float64).reshape(len(devs), len(keys), 3)[:, which]  # (D, L, 3)
     lat = roofline(
-        flops, moved, gemm_dims(profile), eff, oh, hs,
+        s["flops"], s["moved"], s["dims"], eff, oh, hs,
         np.array([d.peak_fp32_gflops * 1e9 for d in devs]), bw,
         np.array([d.roofline_p for d in devs], dtype=np.float64),
     )
-    free = t["op"].isin(_FREE_OPS).to_numpy()
-    lat[:, free] = 0.0
+    lat[:, s["free"]] = 0.0
     return lat
 
 
