@@ -151,18 +151,9 @@ class PartitionExplorer:
 
     def draw(self) -> None:
         """Redraw into the output widget as a PNG (seed 003 §V-C.2)."""
-        import io
+        from edgelab.widgets import render_png
 
-        import matplotlib.pyplot as plt
-        from IPython.display import Image, clear_output, display
-
-        fig = self.figure()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=buf.getvalue(), format="png"))
+        render_png(self.output, self.figure())
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -183,20 +183,25 @@ class LevelsExplorer:
 
     def draw(self) -> None:
         """Redraw the figure into the output widget as a PNG, whatever the backend (§III-B)."""
-        import io
-
-        import matplotlib.pyplot as plt
-        from IPython.display import Image, clear_output, display
-
-        fig = self.figure()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=buf.getvalue(), format="png"))
+        render_png(self.output, self.figure())
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def render_png(output: Any, fig: Any, dpi: int = 80) -> None:
+    """Show ``fig`` in an ``ipywidgets.Output`` as a PNG (works with any matplotlib backend),
+    replacing what was there, and close the figure. Shared by every explorer."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, clear_output, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    with output:
+        clear_output(wait=True)
+        display(Image(data=buf.getvalue(), format="png"))
