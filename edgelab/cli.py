@@ -153,6 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_captured(*argv: str) -> tuple[int, str, str]:
+    """Run ``edgelab ARGV...`` in this process; return (exit status, stdout, stderr).
+
+    For tests and notebooks: usage errors (argparse's ``SystemExit``) become a status too.
+    """
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as e:
+            code = int(e.code or 0) if not isinstance(e.code, str) else 2
+    return code, out.getvalue(), err.getvalue()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``edgelab`` console script."""
     parser = build_parser()

@@ -72,19 +72,9 @@ class PartitionExplorer:
 
     def set(self, **values: Any) -> PartitionExplorer:
         """Set several controls, then update once (seed 003 §V-C.2): ``set(bandwidth=3)``."""
-        bad = [k for k in values if getattr(self, k, None) not in self.controls]
-        if bad:
-            raise ValueError(f"unknown controls {bad}; valid: bandwidth, device, deadline, "
-                             "model, server, link, objective")
-        for c in self.controls:
-            c.unobserve(self._on_change, names="value")
-        try:
-            for k, v in values.items():
-                getattr(self, k).value = v
-        finally:
-            for c in self.controls:
-                c.observe(self._on_change, names="value")
-        self.update()
+        from edgelab.widgets import set_controls
+
+        set_controls(self, values, "bandwidth, device, deadline, model, server, link, objective")
         return self
 
     def compute(self) -> None:

@@ -97,19 +97,7 @@ class LevelsExplorer:
 
     def set(self, **values: Any) -> LevelsExplorer:
         """Set several controls at once, one update (seed 003 §III-B): ``set(bandwidth=10)``."""
-        unknown = [k for k in values if not hasattr(self, k) or getattr(self, k) not in self.controls]
-        if unknown:
-            raise ValueError(f"unknown controls {unknown}; valid: bandwidth, device, edge, cloud, "
-                             "link, model, level, objective")
-        for c in self.controls:
-            c.unobserve(self._on_change, names="value")
-        try:
-            for k, v in values.items():
-                getattr(self, k).value = v
-        finally:
-            for c in self.controls:
-                c.observe(self._on_change, names="value")
-        self.update()
+        set_controls(self, values, "bandwidth, device, edge, cloud, link, model, level, objective")
         return self
 
     def _on_change(self, _change: dict[str, Any]) -> None:
@@ -205,3 +193,24 @@ def render_png(output: Any, fig: Any, dpi: int = 80) -> None:
     with output:
         clear_output(wait=True)
         display(Image(data=buf.getvalue(), format="png"))
+
+
+def set_controls(explorer: Any, values: dict[str, Any], valid: str) -> None:
+    """Set several of an explorer's controls with its observers paused, then update once.
+
+    ``explorer`` has ``controls`` (the widgets), ``_on_change`` and ``update()``; ``valid``
+    names the controls for the error message. Shared by every explorer's ``set``.
+    """
+    unknown = [k for k in values
+               if not hasattr(explorer, k) or getattr(explorer, k) not in explorer.controls]
+    if unknown:
+        raise ValueError(f"unknown controls {unknown}; valid: {valid}")
+    for c in explorer.controls:
+        c.unobserve(explorer._on_change, names="value")
+    try:
+        for k, v in values.items():
+            getattr(explorer, k).value = v
+    finally:
+        for c in explorer.controls:
+            c.observe(explorer._on_change, names="value")
+    explorer.update()

@@ -1,22 +1,10 @@
 """The command line: formats, JSON contract, and one-line errors with exit status 2."""
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from edgelab.cli import main
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+from edgelab.cli import run_captured as run
 
 
 @pytest.mark.parametrize("cmd", ["devices", "links", "models"])

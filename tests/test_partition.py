@@ -3,11 +3,9 @@ DADS = brute force, real head/tail execution, JALAD, between-devices splits, bad
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import warnings
-from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ from torch import nn
 from edgelab import models
 from edgelab import partition as P
 from edgelab.catalog import device_names, link_names
-from edgelab.cli import main
+from edgelab.cli import run_captured as _run
 from edgelab.cost import split_costs
 from edgelab.profile import profile, profile_model
 
@@ -407,14 +405,6 @@ def test_split_planner_equals_best_split():
 # ----------------------------------------------------------------------------- CLI
 
 
-def _run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("model,device,server,link,bw,objective", [

@@ -1,20 +1,8 @@
 """``edgelab bench fedavg``: JSON contract and one-line errors (issue 6 item 9)."""
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 
-from edgelab.cli import main
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+from edgelab.cli import run_captured as run
 
 
 def test_bench_fedavg_json_top_level_keys():
