@@ -11,6 +11,9 @@ import argparse
 import sys
 from typing import Any
 
+#: A hung kernel must not stall the nightly: one cell may run this long (``--cell-timeout``).
+DEFAULT_CELL_TIMEOUT_S = 1800.0
+
 __all__ = ["register", "cmd_reproduce", "cmd_compare"]
 
 
@@ -90,8 +93,9 @@ def register(subparsers: Any) -> None:
         "--cell-timeout",
         metavar="SECONDS",
         type=_non_negative_float,
-        default=None,
-        help="fail a chapter whose single cell runs longer than this (default: no limit)",
+        default=DEFAULT_CELL_TIMEOUT_S,
+        help=f"fail a chapter whose single cell runs longer than this "
+        f"(default {DEFAULT_CELL_TIMEOUT_S:.0f}; 0 = no limit)",
     )
     p.add_argument(
         "--no-progress",
@@ -139,7 +143,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         resume=args.resume,
         notebooks_dir=args.notebooks,
         kernel=args.kernel,
-        cell_timeout=args.cell_timeout,
+        cell_timeout=args.cell_timeout or None,
         progress=args.progress,
     )
     counts = summary_counts(res.out)

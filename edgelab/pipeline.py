@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -481,7 +482,10 @@ def reproduce(
             bar.set_postfix_str(Path(a[0]).stem)
             report(_run_chapter_job(a))
     else:
-        with cf.ProcessPoolExecutor(max_workers=min(jobs, len(jobs_args))) as ex:
+        # "spawn", not Linux's default fork: a fork of a process that has run threads (a Jupyter
+        # client, gRPC inside Ray/Flower) can deadlock in the child on a lock held at fork time.
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=min(jobs, len(jobs_args)), mp_context=ctx) as ex:
             futs = {ex.submit(_run_chapter_job, a): Path(a[0]).stem for a in jobs_args}
             for fut in cf.as_completed(futs):
                 name = futs[fut]

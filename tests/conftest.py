@@ -1,8 +1,13 @@
 """Shared test set-up: a headless matplotlib backend and a private calibration cache."""
 
 import os
+import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# A CI runner may start us with standard input closed; IPython and Jupyter read its encoding.
+if sys.stdin is None or sys.__stdin__ is None:
+    sys.stdin = sys.__stdin__ = open(os.devnull, encoding="utf-8")  # noqa: SIM115
 
 
 import pytest

@@ -46,6 +46,8 @@ def test_chapter_runs_quick(notebook: Path, tmp_path: Path) -> None:
             kernel_name="python3",
             progress_bar=False,
             cwd=str(notebook.parent),
+            execution_timeout=300,  # a hung cell fails the test; quick chapters take seconds
+            start_timeout=120,
         )
     written = sorted(p.name for p in (out / "tables").glob(f"{notebook.stem}__*"))
     assert written, f"{notebook.name} ran but recorded no tables under OUT/tables/"
