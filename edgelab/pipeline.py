@@ -334,8 +334,9 @@ def run_chapter(
     notebook and first line) and the status are returned and stored in the manifest.
     """
     import nbformat
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    from edgelab._nbexec import execute_notebook
 
     nb_path = Path(notebook).resolve()
     out = Path(out).resolve()
@@ -350,7 +351,7 @@ def run_chapter(
     t0 = time.perf_counter()
     try:
         with _kernel_env():
-            pm.execute_notebook(
+            execute_notebook(
                 str(nb_path),
                 str(partial),
                 parameters=dict(params),

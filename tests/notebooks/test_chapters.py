@@ -33,13 +33,12 @@ def _assigned_names(source: str) -> set[str]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_chapter_runs_quick(notebook: Path, tmp_path: Path) -> None:
     """papermill the chapter with quick=True, seed=0 into tmp_path; it must record tables."""
-    import papermill as pm
-
+    from edgelab._nbexec import execute_notebook
     from edgelab.pipeline import _kernel_env
 
     out = tmp_path / "out"
     with _kernel_env():  # the kernel imports this checkout's edgelab
-        pm.execute_notebook(
+        execute_notebook(
             str(notebook),
             str(tmp_path / notebook.name),
             parameters={"quick": True, "seed": 0, "out_dir": str(out)},
