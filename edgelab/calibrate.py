@@ -10,7 +10,8 @@ with kernel-level fusion detection; we use a plain per-layer roofline, on a shar
 
 * a model is timed in ``processes`` separate ``python -m edgelab.calibrate --measure ...``
   processes, run one after the other; in each, ``warmup`` untimed passes, then ``repeats``
-  timed passes and the median. Each pass times the whole model (``model(x)``) and then each
+  timed passes and the median, the models' passes interleaved round robin (a slow spell of a
+  shared machine then touches every model a little, not one model's whole window). Each pass times the whole model (``model(x)``) and then each
   ``torch.fx`` node alone: one timed call per node, on the inputs that the previous nodes of
   the same pass just produced (values identical to a capture of the model's own run; view
   ops such as flatten and dropout are timed but the cost model counts them as free).
@@ -23,16 +24,17 @@ with kernel-level fusion detection; we use a plain per-layer roofline, on a shar
 
 **Fit** (seed 003 §III-B's cost model, :func:`edgelab.cost.roofline`). Per layer::
 
-    t = overhead[op] + ((c)^p + (m)^p)^(1/p)
+    t = overhead[op] + ((c)^p + (m)^p)^(1/p) + cold · b / (b + b½)
     c = FLOPs / (peak · eff[op] · s(M) s(N) s(K)),  s(x) = x / (x + x½)   (conv, dwconv, linear)
     m = bytes moved / (mem_bw · mem_eff)
+    b = bytes moved by the layer that ran just before (cache-cold dispatch after streaming)
     t_model = Σ t + model_overhead
 
 ``peak`` is the measured single-thread SGEMM rate (1024³ ``torch.mm``, median) and
 ``mem_bw`` the measured 64 MiB copy rate; the fit finds ``eff`` per op kind (conv, dwconv,
 linear, bn, act, pool, lrn, add, cat, ... shrunk toward their family), ``overhead`` per op
-kind (shrunk toward a shared value), ``mem_eff``, the half-saturation sizes ``(M½, N½, K½)``
-and ``p`` by least squares on log(predicted / measured) with a soft-L1 loss (relative error:
+kind (shrunk toward a shared value), ``mem_eff``, the half-saturation sizes ``(M½, N½, K½)``,
+the cache-cold penalty ``cold`` and its half-saturation bytes ``b½``, and ``p`` by least squares on log(predicted / measured) with a soft-L1 loss (relative error:
 a fit on absolute error would get the small layers badly wrong); then ``model_overhead`` on
 whole-model log error. Weak priors (the catalog's CPU defaults) pin a parameter that no
 training layer informs, e.g. depthwise convolutions when all MobileNets are held out.
@@ -66,7 +68,7 @@ import torch.fx
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
-from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, roofline
+from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, prev_moved, roofline
 from edgelab.errors import EdgelabError
 from edgelab.profile import _trace, profile_model
 
@@ -76,6 +78,7 @@ __all__ = [
     "FitResult",
     "measure_host_peaks",
     "measure_model",
+    "measure_models",
     "measure",
     "measure_runs",
     "measurements_from_runs",
@@ -107,6 +110,10 @@ _FREE_OPS = ("reshape",)
 _PRIOR_SD = 1.0
 _HALFSAT0 = 16.0  # prior centre of the GEMM half-saturation sizes (log-space sd 2)
 _ROOFLINE_P = 1.0  # host: compute and memory time add (see _Design)
+# Prior centres of the cache-cold term (log-space sd 2 and 1): a few tens of µs once a layer
+# has streamed about the L3's size (see Device.cold_penalty_s).
+_COLD0_S = 2e-5
+_COLD0_BYTES = 4e6
 _SOFT_SCALE = 0.1  # soft-L1 loss: residuals beyond ~10% count linearly, not quadratically
 
 
@@ -185,59 +192,84 @@ def measure_model(name: str, repeats: int = 30, warmup: int = 5, threads: int = 
     timer's own cost is subtracted. Returns ``{"model", "model_s"`` (median), ``"model_times"``,
     ``"layers": {node name: median seconds}}``.
     """
+    return measure_models([name], repeats, warmup, threads, clock)[0]
+
+
+def measure_models(names: Sequence[str], repeats: int = 30, warmup: int = 5, threads: int = 1,
+                   clock: str = "thread") -> list[dict[str, Any]]:
+    """Time several zoo models in this process, their passes interleaved (round robin).
+
+    Pass ``r`` of every model runs before pass ``r + 1`` of any: a slow spell of the machine
+    (a neighbour on a shared host, a frequency change) then touches every model a little
+    instead of one model's whole window, which is what skews a per-model reference. One
+    :func:`measure_model` result per name, in order.
+    """
     if repeats < 1 or warmup < 0:
         raise ValueError(f"repeats must be ≥ 1 and warmup ≥ 0, got {repeats}, {warmup}")
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)  # random weights can produce denormals: time real work
     try:
-        return _measure_model(name, repeats, warmup, clock)
+        pc = _clock(clock)
+        oh = _timer_overhead_ns(pc)
+        runners = [_PassRunner(n, pc, oh) for n in names]
+        with torch.inference_mode():
+            for r in range(warmup + repeats):
+                for run in runners:
+                    run.one_pass(record=r >= warmup)
+        return [run.result() for run in runners]
     finally:
         torch.set_flush_denormal(False)  # process-wide CPU state: restore it
 
 
-def _measure_model(name: str, repeats: int, warmup: int, clock: str) -> dict[str, Any]:
-    model = _models.build(name)
-    x = _models.example_input(name)
-    gm = _trace(model, name)
-    nodes = [n for n in gm.graph.nodes if n.op not in _SKIP_NODES]
-    index = {n.name: i for i, n in enumerate(nodes)}
-    last_use: dict[str, int] = {}
-    for i, n in enumerate(nodes):
-        for a in n.all_input_nodes:
-            last_use[a.name] = i
-    drop_after: list[list[str]] = [[] for _ in nodes]
-    for k, i in last_use.items():
-        if k in index:
-            drop_after[i].append(k)
-    placeholder = next(n.name for n in gm.graph.nodes if n.op == "placeholder")
-    calls = [(n.name, _node_callable(gm, n), n.args, n.kwargs) for n in nodes]
-    pc = _clock(clock)
-    oh = _timer_overhead_ns(pc)
-    times: dict[str, list[float]] = {n.name: [] for n in nodes}
-    model_times: list[float] = []
-    with torch.inference_mode():
-        for r in range(warmup + repeats):
+class _PassRunner:
+    """One model's timed passes: the whole model, then each fx node on the pass's own inputs."""
+
+    def __init__(self, name: str, pc: Callable[[], int], timer_ns: float) -> None:
+        self.name, self.pc, self.timer_ns = name, pc, timer_ns
+        self.model = _models.build(name)
+        self.x = _models.example_input(name)
+        gm = _trace(self.model, name)
+        nodes = [n for n in gm.graph.nodes if n.op not in _SKIP_NODES]
+        index = {n.name: i for i, n in enumerate(nodes)}
+        last_use: dict[str, int] = {}
+        for i, n in enumerate(nodes):
+            for a in n.all_input_nodes:
+                last_use[a.name] = i
+        self.drop_after: list[list[str]] = [[] for _ in nodes]
+        for k, i in last_use.items():
+            if k in index:
+                self.drop_after[i].append(k)
+        self.placeholder = next(n.name for n in gm.graph.nodes if n.op == "placeholder")
+        self.calls = [(n.name, _node_callable(gm, n), n.args, n.kwargs) for n in nodes]
+        self.times: dict[str, list[float]] = {n.name: [] for n in nodes}
+        self.model_times: list[float] = []
+
+    def one_pass(self, record: bool) -> None:
+        pc, oh = self.pc, self.timer_ns
+        t0 = pc()
+        self.model(self.x)
+        dt = max(pc() - t0 - oh, 0.0)
+        if record:
+            self.model_times.append(dt * 1e-9)
+        env: dict[str, Any] = {self.placeholder: self.x}
+        for i, (lname, fn, nargs, nkwargs) in enumerate(self.calls):
+            look = env.__getitem__
+            args = torch.fx.node.map_arg(nargs, lambda a, look=look: look(a.name))
+            kwargs = torch.fx.node.map_arg(nkwargs, lambda a, look=look: look(a.name))
             t0 = pc()
-            model(x)
+            out = fn(*args, **kwargs)
             dt = max(pc() - t0 - oh, 0.0)
-            if r >= warmup:
-                model_times.append(dt * 1e-9)
-            env: dict[str, Any] = {placeholder: x}
-            for i, (lname, fn, nargs, nkwargs) in enumerate(calls):
-                look = env.__getitem__
-                args = torch.fx.node.map_arg(nargs, lambda a, look=look: look(a.name))
-                kwargs = torch.fx.node.map_arg(nkwargs, lambda a, look=look: look(a.name))
-                t0 = pc()
-                out = fn(*args, **kwargs)
-                dt = max(pc() - t0 - oh, 0.0)
-                env[lname] = out
-                for k in drop_after[i]:
-                    env.pop(k, None)
-                if r >= warmup:
-                    times[lname].append(dt * 1e-9)
-            env.clear()
-    return {"model": name, "model_s": _median(model_times), "model_times": model_times,
-            "layers": {k: _median(v) for k, v in times.items()}}
+            env[lname] = out
+            for k in self.drop_after[i]:
+                env.pop(k, None)
+            if record:
+                self.times[lname].append(dt * 1e-9)
+        env.clear()
+
+    def result(self) -> dict[str, Any]:
+        return {"model": self.name, "model_s": _median(self.model_times),
+                "model_times": self.model_times,
+                "layers": {k: _median(v) for k, v in self.times.items()}}
 
 
 def _package_root() -> str:
@@ -292,6 +324,7 @@ def _layer_frame(name: str, layer_s: dict[str, float] | None) -> pd.DataFrame:
         "free": t["op"].isin(_FREE_OPS),
     })
     df["key"] = np.where(df["family"] == "other", df["module"], df["family"])
+    df["prev_moved"] = prev_moved(df["moved"].to_numpy(), df["free"].to_numpy())
     df["measured_s"] = [np.nan if layer_s is None else float(layer_s.get(lname, np.nan))
                         for lname in t["layer"]]
     return df
@@ -407,7 +440,9 @@ class _Design:
             self.i_key[what] = {k: i + j for j, k in enumerate(self.keys)}
             i += len(self.keys)
         self.i_hs = {f: i + 3 * j for j, f in enumerate(GEMM_FAMILIES)}
-        self.size = i + 3 * len(GEMM_FAMILIES)
+        i += 3 * len(GEMM_FAMILIES)
+        self.i_cold, self.i_coldb = i, i + 1  # cache-cold penalty (s) and its half-sat bytes
+        self.size = i + 2
 
     def theta0(self) -> np.ndarray:
         th = np.zeros(self.size)
@@ -416,6 +451,8 @@ class _Design:
         th[self.i_ohbase] = math.log(1e-5)
         for j in self.i_hs.values():
             th[j:j + 3] = math.log(_HALFSAT0)
+        th[self.i_cold] = math.log(_COLD0_S)
+        th[self.i_coldb] = math.log(_COLD0_BYTES)
         return th
 
     def _offset(self, th: np.ndarray, what: str, k: str, op: str) -> float:
@@ -440,7 +477,9 @@ class _Design:
                 "mem_efficiency": mem, "op_mem_efficiency": me,
                 "gemm_halfsat": {f: tuple(float(v) for v in np.exp(th[j:j + 3]))
                                  for f, j in self.i_hs.items()},
-                "roofline_p": _ROOFLINE_P}
+                "roofline_p": _ROOFLINE_P,
+                "cold_penalty_s": math.exp(th[self.i_cold]),
+                "cold_halfsat_bytes": math.exp(th[self.i_coldb])}
 
     def priors(self, th: np.ndarray) -> np.ndarray:
         d = DEFAULT_EFFICIENCY["cpu"]
@@ -450,7 +489,9 @@ class _Design:
         offsets = [th[i] for w in ("eff", "oh", "mem")
                    for i in (*self.i_op[w].values(), *self.i_key[w].values())]
         hs = [(th[j + k] - math.log(_HALFSAT0)) / 2.0 for j in self.i_hs.values() for k in range(3)]
-        return np.concatenate([np.array(rel + offsets) / _PRIOR_SD, hs])
+        cold = [(th[self.i_cold] - math.log(_COLD0_S)) / 2.0,
+                (th[self.i_coldb] - math.log(_COLD0_BYTES)) / 1.0]
+        return np.concatenate([np.array(rel + offsets) / _PRIOR_SD, hs, cold])
 
 
 @dataclass
@@ -473,6 +514,7 @@ def _arrays(layers: pd.DataFrame, design: _Design) -> dict[str, np.ndarray]:
                            for f in layers["family"]], dtype=np.int64),
         "key": np.array([key_index[k] for k in layers["key"]], dtype=np.int64),
         "free": layers["free"].to_numpy(bool),
+        "prev": layers["prev_moved"].to_numpy(np.float64),
     }
 
 
@@ -485,7 +527,8 @@ def _predict_layers(th: np.ndarray, design: _Design, arr: dict[str, np.ndarray],
     hs_tab = np.array([p["gemm_halfsat"][f] for f in GEMM_FAMILIES] + [(0.0, 0.0, 0.0)])
     hs = hs_tab[arr["hsfam"]]  # index -1 picks the zero row
     t = roofline(arr["flops"], arr["moved"], arr["dims"], eff[None], oh[None], hs[None],
-                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]))[0]
+                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]), arr["prev"],
+                 np.array([p["cold_penalty_s"]]), np.array([p["cold_halfsat_bytes"]]))[0]
     return np.where(arr["free"], 0.0, t)
 
 
@@ -526,6 +569,8 @@ def host_device(params: dict[str, Any], peaks: dict[str, float], model_overhead_
         gemm_halfsat={k: tuple(float(x) for x in v)  # type: ignore[misc]
                       for k, v in params["gemm_halfsat"].items()},
         roofline_p=float(params["roofline_p"]),
+        cold_penalty_s=float(params.get("cold_penalty_s", 0.0)),
+        cold_halfsat_bytes=float(params.get("cold_halfsat_bytes", 0.0)),
     )
 
 
@@ -869,10 +914,9 @@ def _main(argv: Sequence[str]) -> int:
     out: dict[str, Any] = {"pid": os.getpid(), "threads": a.threads,
                            "peaks": measure_host_peaks(threads=a.threads, clock=a.clock),
                            "models": []}
-    for m in a.measure:
-        if a.progress:
-            sys.stderr.write(f"calibrate:   {m}\n")
-        out["models"].append(measure_model(m, a.repeats, a.warmup, a.threads, a.clock))
+    if a.progress:
+        sys.stderr.write(f"calibrate:   {', '.join(a.measure)} (passes interleaved)\n")
+    out["models"] = measure_models(a.measure, a.repeats, a.warmup, a.threads, a.clock)
     sys.stdout.write(json.dumps(out) + "\n")
     return 0
 
