@@ -10,8 +10,7 @@ with kernel-level fusion detection; we use a plain per-layer roofline, on a shar
 
 * a model is timed in ``processes`` separate ``python -m edgelab.calibrate --measure ...``
   processes, run one after the other; in each, ``warmup`` untimed passes, then ``repeats``
-  timed passes and the median, the models' passes interleaved round robin (a slow spell of a
-  shared machine then touches every model a little, not one model's whole window). Each pass times the whole model (``model(x)``) and then each
+  timed passes and the median, each model's passes back to back. Each pass times the whole model (``model(x)``) and then each
   ``torch.fx`` node alone: one timed call per node, on the inputs that the previous nodes of
   the same pass just produced (values identical to a capture of the model's own run; view
   ops such as flatten and dropout are timed but the cost model counts them as free).
@@ -24,17 +23,18 @@ with kernel-level fusion detection; we use a plain per-layer roofline, on a shar
 
 **Fit** (seed 003 §III-B's cost model, :func:`edgelab.cost.roofline`). Per layer::
 
-    t = overhead[op] + ((c)^p + (m)^p)^(1/p) + cold · b / (b + b½)
+    t = overhead[op] + ((c)^p + (m)^p)^(1/p) + cold[op] · b / (b + b½)
     c = FLOPs / (peak · eff[op] · s(M) s(N) s(K)),  s(x) = x / (x + x½)   (conv, dwconv, linear)
     m = bytes moved / (mem_bw · mem_eff)
-    b = bytes moved by the layer that ran just before (cache-cold dispatch after streaming)
+    b = bytes streamed since a layer of the same kind last ran (cache reuse distance)
     t_model = Σ t + model_overhead
 
 ``peak`` is the measured single-thread SGEMM rate (1024³ ``torch.mm``, median) and
 ``mem_bw`` the measured 64 MiB copy rate; the fit finds ``eff`` per op kind (conv, dwconv,
 linear, bn, act, pool, lrn, add, cat, ... shrunk toward their family), ``overhead`` per op
 kind (shrunk toward a shared value), ``mem_eff``, the half-saturation sizes ``(M½, N½, K½)``,
-the cache-cold penalty ``cold`` and its half-saturation bytes ``b½``, and ``p`` by least squares on log(predicted / measured) with a soft-L1 loss (relative error:
+the cache-cold penalty ``cold`` per op kind (shrunk toward a shared value) and its
+half-saturation bytes ``b½``, and ``p`` by least squares on log(predicted / measured) with a soft-L1 loss (relative error:
 a fit on absolute error would get the small layers badly wrong); then ``model_overhead`` on
 whole-model log error. Weak priors (the catalog's CPU defaults) pin a parameter that no
 training layer informs, e.g. depthwise convolutions when all MobileNets are held out.
@@ -68,7 +68,7 @@ import torch.fx
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
-from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, prev_moved, roofline
+from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, reuse_bytes, roofline
 from edgelab.errors import EdgelabError
 from edgelab.profile import _trace, profile_model
 
@@ -196,13 +196,14 @@ def measure_model(name: str, repeats: int = 30, warmup: int = 5, threads: int = 
 
 
 def measure_models(names: Sequence[str], repeats: int = 30, warmup: int = 5, threads: int = 1,
-                   clock: str = "thread") -> list[dict[str, Any]]:
-    """Time several zoo models in this process, their passes interleaved (round robin).
+                   clock: str = "thread", interleave: bool = False) -> list[dict[str, Any]]:
+    """Time several zoo models in this process; one :func:`measure_model` result per name.
 
-    Pass ``r`` of every model runs before pass ``r + 1`` of any: a slow spell of the machine
-    (a neighbour on a shared host, a frequency change) then touches every model a little
-    instead of one model's whole window, which is what skews a per-model reference. One
-    :func:`measure_model` result per name, in order.
+    By default each model's passes run back to back (steady state: a model's weights stay in
+    the caches between passes, as in nn-Meter's protocol). ``interleave=True`` runs pass ``r``
+    of every model before pass ``r + 1`` of any: a slow spell of a shared machine then touches
+    every model a little, but every pass starts with cold caches. On this host that protocol
+    was noisier (per-layer spread 19% against 14%) and is not the default.
     """
     if repeats < 1 or warmup < 0:
         raise ValueError(f"repeats must be ≥ 1 and warmup ≥ 0, got {repeats}, {warmup}")
@@ -211,6 +212,15 @@ def measure_models(names: Sequence[str], repeats: int = 30, warmup: int = 5, thr
     try:
         pc = _clock(clock)
         oh = _timer_overhead_ns(pc)
+        if not interleave:
+            out = []
+            for n in names:  # one model at a time: only its weights are alive
+                run = _PassRunner(n, pc, oh)
+                with torch.inference_mode():
+                    for r in range(warmup + repeats):
+                        run.one_pass(record=r >= warmup)
+                out.append(run.result())
+            return out
         runners = [_PassRunner(n, pc, oh) for n in names]
         with torch.inference_mode():
             for r in range(warmup + repeats):
@@ -324,7 +334,7 @@ def _layer_frame(name: str, layer_s: dict[str, float] | None) -> pd.DataFrame:
         "free": t["op"].isin(_FREE_OPS),
     })
     df["key"] = np.where(df["family"] == "other", df["module"], df["family"])
-    df["prev_moved"] = prev_moved(df["moved"].to_numpy(), df["free"].to_numpy())
+    df["reuse"] = reuse_bytes(df["moved"].to_numpy(), df["free"].to_numpy(), df["key"].tolist())
     df["measured_s"] = [np.nan if layer_s is None else float(layer_s.get(lname, np.nan))
                         for lname in t["layer"]]
     return df
@@ -442,7 +452,9 @@ class _Design:
         self.i_hs = {f: i + 3 * j for j, f in enumerate(GEMM_FAMILIES)}
         i += 3 * len(GEMM_FAMILIES)
         self.i_cold, self.i_coldb = i, i + 1  # cache-cold penalty (s) and its half-sat bytes
-        self.size = i + 2
+        i += 2
+        self.i_ckey = {k: i + j for j, k in enumerate(self.keys)}  # its shrunk offset per key
+        self.size = i + len(self.keys)
 
     def theta0(self) -> np.ndarray:
         th = np.zeros(self.size)
@@ -479,7 +491,9 @@ class _Design:
                                  for f, j in self.i_hs.items()},
                 "roofline_p": _ROOFLINE_P,
                 "cold_penalty_s": math.exp(th[self.i_cold]),
-                "cold_halfsat_bytes": math.exp(th[self.i_coldb])}
+                "cold_halfsat_bytes": math.exp(th[self.i_coldb]),
+                "op_cold_penalty_s": {k: math.exp(th[self.i_cold] + th[j])
+                                      for k, j in self.i_ckey.items()}}
 
     def priors(self, th: np.ndarray) -> np.ndarray:
         d = DEFAULT_EFFICIENCY["cpu"]
@@ -490,7 +504,8 @@ class _Design:
                    for i in (*self.i_op[w].values(), *self.i_key[w].values())]
         hs = [(th[j + k] - math.log(_HALFSAT0)) / 2.0 for j in self.i_hs.values() for k in range(3)]
         cold = [(th[self.i_cold] - math.log(_COLD0_S)) / 2.0,
-                (th[self.i_coldb] - math.log(_COLD0_BYTES)) / 1.0]
+                (th[self.i_coldb] - math.log(_COLD0_BYTES)) / 1.0,
+                *(th[j] / _PRIOR_SD for j in self.i_ckey.values())]
         return np.concatenate([np.array(rel + offsets) / _PRIOR_SD, hs, cold])
 
 
@@ -514,7 +529,7 @@ def _arrays(layers: pd.DataFrame, design: _Design) -> dict[str, np.ndarray]:
                            for f in layers["family"]], dtype=np.int64),
         "key": np.array([key_index[k] for k in layers["key"]], dtype=np.int64),
         "free": layers["free"].to_numpy(bool),
-        "prev": layers["prev_moved"].to_numpy(np.float64),
+        "reuse": layers["reuse"].to_numpy(np.float64),
     }
 
 
@@ -524,11 +539,12 @@ def _predict_layers(th: np.ndarray, design: _Design, arr: dict[str, np.ndarray],
     eff = np.array([p["efficiency"][k] for k in design.keys])[arr["key"]]
     oh = np.array([p["op_overhead_s"][k] for k in design.keys])[arr["key"]]
     mem = np.array([p["op_mem_efficiency"][k] for k in design.keys])[arr["key"]]
+    cold = np.array([p["op_cold_penalty_s"][k] for k in design.keys])[arr["key"]]
     hs_tab = np.array([p["gemm_halfsat"][f] for f in GEMM_FAMILIES] + [(0.0, 0.0, 0.0)])
     hs = hs_tab[arr["hsfam"]]  # index -1 picks the zero row
     t = roofline(arr["flops"], arr["moved"], arr["dims"], eff[None], oh[None], hs[None],
-                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]), arr["prev"],
-                 np.array([p["cold_penalty_s"]]), np.array([p["cold_halfsat_bytes"]]))[0]
+                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]), arr["reuse"],
+                 cold[None], np.array([p["cold_halfsat_bytes"]]))[0]
     return np.where(arr["free"], 0.0, t)
 
 
@@ -571,6 +587,7 @@ def host_device(params: dict[str, Any], peaks: dict[str, float], model_overhead_
         roofline_p=float(params["roofline_p"]),
         cold_penalty_s=float(params.get("cold_penalty_s", 0.0)),
         cold_halfsat_bytes=float(params.get("cold_halfsat_bytes", 0.0)),
+        op_cold_penalty_s={k: float(v) for k, v in params.get("op_cold_penalty_s", {}).items()},
     )
 
 
@@ -915,7 +932,7 @@ def _main(argv: Sequence[str]) -> int:
                            "peaks": measure_host_peaks(threads=a.threads, clock=a.clock),
                            "models": []}
     if a.progress:
-        sys.stderr.write(f"calibrate:   {', '.join(a.measure)} (passes interleaved)\n")
+        sys.stderr.write(f"calibrate:   {', '.join(a.measure)}\n")
     out["models"] = measure_models(a.measure, a.repeats, a.warmup, a.threads, a.clock)
     sys.stdout.write(json.dumps(out) + "\n")
     return 0

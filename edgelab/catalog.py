@@ -64,11 +64,13 @@ class Device:
       without an entry has no such factor.
     * ``roofline_p``: compute and memory time are combined as ``(c^p + m^p)^(1/p)``; ``inf``
       (default) is the roofline's ``max``, ``1`` their sum (no overlap).
-    * ``cold_penalty_s`` and ``cold_halfsat_bytes``: a layer that runs right after a layer
-      which streamed ``b`` bytes pays ``cold_penalty_s · b / (b + cold_halfsat_bytes)`` more:
-      the streaming evicted the caches, and the next op's dispatch code and data come back
-      from DRAM (measured on the host: a 16 KB ReLU takes 60 µs after VGG's 400 MB
-      ``Linear``, 8 µs elsewhere). ``0`` (default) disables it.
+    * ``cold_penalty_s`` and ``cold_halfsat_bytes``: a layer whose kind last ran ``b`` bytes
+      of streaming ago (:func:`edgelab.cost.reuse_bytes`) pays
+      ``cold · b / (b + cold_halfsat_bytes)`` more: the streaming evicted that kind's kernel
+      code and data from the caches (measured on the host: a 16 KB ReLU takes 60 µs right
+      after VGG's 400 MB ``Linear``, 8 µs elsewhere). ``cold`` is ``op_cold_penalty_s[key]``
+      (module, op kind, then family, as for overheads), else ``cold_penalty_s``. ``0``
+      (default) disables it.
     """
 
     name: str
@@ -92,6 +94,7 @@ class Device:
     roofline_p: float = math.inf
     cold_penalty_s: float = 0.0
     cold_halfsat_bytes: float = 0.0
+    op_cold_penalty_s: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for p in ("peak_fp32_gflops", "mem_bw_gbps", "mem_gb", "active_power_w", "idle_power_w"):
@@ -114,8 +117,10 @@ class Device:
             for k, v in zip("MNK", hs, strict=True):
                 positive(f"{self.name}.gemm_halfsat[{op!r}][{k}]", v, allow_zero=True)
         positive(f"{self.name}.cold_penalty_s", self.cold_penalty_s, allow_zero=True)
-        positive(f"{self.name}.cold_halfsat_bytes", self.cold_halfsat_bytes,
-                 allow_zero=self.cold_penalty_s == 0)
+        for k, v in self.op_cold_penalty_s.items():
+            positive(f"{self.name}.op_cold_penalty_s[{k!r}]", v, allow_zero=True)
+        any_cold = self.cold_penalty_s > 0 or any(v > 0 for v in self.op_cold_penalty_s.values())
+        positive(f"{self.name}.cold_halfsat_bytes", self.cold_halfsat_bytes, allow_zero=not any_cold)
         p = float(self.roofline_p)
         if math.isnan(p) or p < 1:
             raise ValueError(f"{self.name}.roofline_p must be ≥ 1 (inf = max), got {self.roofline_p!r}")
@@ -139,6 +144,14 @@ class Device:
             if k in m:
                 return m[k]
         return self.mem_efficiency
+
+    def cold_for(self, op: str, op_family: str, module: str = "") -> float:
+        """Cache-cold penalty in seconds of a layer: module, op kind, family, then the default."""
+        c = self.op_cold_penalty_s
+        for k in (module, op, op_family):
+            if k in c:
+                return c[k]
+        return self.cold_penalty_s
 
     def overhead_for(self, op: str, op_family: str, module: str = "") -> float:
         """Fixed cost in seconds of a layer: module, op kind, family, then the default."""

@@ -104,41 +104,54 @@ def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
         "free": t["op"].isin(_FREE_OPS).to_numpy(),
         "dims": gemm_dims(profile),
     }
-    static["prev_moved"] = prev_moved(static["moved"], static["free"])
+    static["reuse"] = reuse_bytes(static["moved"], static["free"],
+                                  [cost_key(*k) for k in layer_keys])
     profile.__dict__["_layer_static"] = static
     return static
 
 
-def prev_moved(moved: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """Bytes moved by the layer that ran just before each layer (0 for the first).
+def cost_key(op: str, family: str, module: str = "") -> str:
+    """The key that names a layer's fitted parameters: its family for GEMM layers (``conv``,
+    ``dwconv``, ``linear``), else its module (``ReLU``, ``BatchNorm2d``, ``add``...) or op."""
+    return family if family in GEMM_FAMILIES else (module or op)
 
-    Layers run in the profile's (topological) order; free layers (views) touch no data, so
-    the previous layer is the last non-free one. Feeds the cache-cold term of
-    :func:`roofline` (seed 003 §V-C.2: per-layer latency prediction).
+
+def reuse_bytes(moved: np.ndarray, free: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """Bytes streamed since a layer's kind last ran: its cache reuse distance (seed 003 §V-C.2).
+
+    For layer ``i`` of kind ``keys[i]``: the bytes moved by the layers run since the last layer
+    of the same kind (since the start for the first one). Free layers (views) touch no data.
+    A kind whose kernel code and data were evicted by that much streaming runs cache-cold:
+    the cold term of :func:`roofline`.
     """
     m = np.asarray(moved, dtype=np.float64)
     f = np.asarray(free, dtype=bool)
-    if m.shape != f.shape or m.ndim != 1:
-        raise ValueError(f"moved and free must be 1-d and of one length, got {m.shape} and {f.shape}")
-    if len(m) == 0:
-        return m.copy()
-    last = np.maximum.accumulate(np.where(~f, np.arange(len(m)), -1))  # last data-touching layer
-    before = np.concatenate([[-1], last[:-1]])
-    return np.where(before >= 0, m[np.maximum(before, 0)], 0.0)
+    if m.ndim != 1 or f.shape != m.shape or len(keys) != len(m):
+        raise ValueError(f"moved, free and keys must be 1-d and of one length, got {m.shape}, "
+                         f"{f.shape} and {len(keys)}")
+    cs = np.concatenate([[0.0], np.cumsum(np.where(f, 0.0, m))])  # cs[i]: bytes before layer i
+    last: dict[str, int] = {}
+    out = np.empty(len(m))
+    for i, k in enumerate(keys):
+        j = last.get(k)
+        out[i] = cs[i] - (cs[j + 1] if j is not None else 0.0)
+        if not f[i]:
+            last[k] = i
+    return out
 
 
 def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.ndarray,
              overhead: np.ndarray, halfsat: np.ndarray, peak: np.ndarray, bw: np.ndarray,
-             p: np.ndarray, prev: np.ndarray | None = None, cold: np.ndarray | None = None,
+             p: np.ndarray, reuse: np.ndarray | None = None, cold: np.ndarray | None = None,
              cold_bytes: np.ndarray | None = None) -> np.ndarray:
     """The per-layer latency formula on arrays, shape ``(n_devices, n_layers)``, in seconds.
 
     ``flops`` and ``moved`` (bytes) are ``(L,)``, ``dims`` (GEMM M, N, K) is ``(L, 3)``;
     ``eff``, ``overhead`` and ``bw`` (effective memory bandwidth, B/s) are ``(D, L)``,
     ``halfsat`` is ``(D, L, 3)`` (zeros: no small-GEMM penalty); ``peak`` (FLOP/s) and ``p``
-    are ``(D,)``. Optional cache-cold term: ``prev`` ``(L,)`` bytes moved by the previous
-    layer (:func:`prev_moved`), ``cold`` (s) and ``cold_bytes`` ``(D,)``; each layer then
-    adds ``cold · prev / (prev + cold_bytes)``.
+    are ``(D,)``. Optional cache-cold term: ``reuse`` ``(L,)``, the bytes streamed since the
+    layer's kind last ran (:func:`reuse_bytes`), ``cold`` (s, ``(D, L)``) and ``cold_bytes``
+    ``(D,)``; each layer then adds ``cold · reuse / (reuse + cold_bytes)``.
     Shared by :func:`layer_latency_grid` and the host calibration's fit, so the fitted device
     and the formula cannot drift apart.
     """
@@ -154,10 +167,10 @@ def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.nda
     ratio = np.divide(lo, hi, out=np.zeros_like(hi), where=hi > 0)
     combined = hi * np.where(finite, (1.0 + ratio ** pf) ** (1.0 / pf), 1.0)
     out = overhead + combined
-    if prev is not None and cold is not None and cold_bytes is not None:
-        c = np.asarray(cold, dtype=np.float64)[:, None]
+    if reuse is not None and cold is not None and cold_bytes is not None:
+        c = np.asarray(cold, dtype=np.float64).reshape(len(peak), -1)
         cb = np.asarray(cold_bytes, dtype=np.float64)[:, None]
-        pv = np.asarray(prev, dtype=np.float64)[None, :]
+        pv = np.asarray(reuse, dtype=np.float64)[None, :]
         share = np.divide(pv, pv + cb, out=np.zeros_like(pv * cb), where=(pv + cb) > 0)
         out = out + np.where(c > 0, c * share, 0.0)
     return out
@@ -181,8 +194,8 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
         s["flops"], s["moved"], s["dims"], eff, oh, hs,
         np.array([d.peak_fp32_gflops * 1e9 for d in devs]), bw,
         np.array([d.roofline_p for d in devs], dtype=np.float64),
-        s["prev_moved"],
-        np.array([d.cold_penalty_s for d in devs], dtype=np.float64),
+        s["reuse"],
+        np.array([[d.cold_for(o, f, m) for o, f, m in keys] for d in devs])[:, which],
         np.array([d.cold_halfsat_bytes for d in devs], dtype=np.float64),
     )
     lat[:, s["free"]] = 0.0

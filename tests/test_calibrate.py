@@ -98,6 +98,18 @@ def test_measure_model_digits_mlp_is_sane():
     assert peaks["gemm_gflops"] > 0 and peaks["copy_gbps"] > 0
 
 
+@pytest.mark.parametrize("interleave", [False, True])
+def test_measure_models_back_to_back_or_interleaved(interleave):
+    names = ["digits_mlp", "digits_cnn"]
+    out = calibrate.measure_models(names, repeats=2, warmup=1, interleave=interleave)
+    assert [r["model"] for r in out] == names
+    for r in out:
+        assert set(r["layers"]) == set(profile_model(r["model"]).table["layer"])
+        assert len(r["model_times"]) == 2 and r["model_s"] > 0
+    with pytest.raises(ValueError, match="repeats"):
+        calibrate.measure_models(names, repeats=0)
+
+
 def test_host_device_json_is_atomic_and_round_trips(tmp_path, monkeypatch):
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
     assert calibrate.host_device_path() == tmp_path / "host_device.json"

@@ -97,39 +97,51 @@ def test_cost_input_errors():
         cost.transfer_time(-1, 1.0)
 
 
-def test_prev_moved_skips_views_and_starts_at_zero():
-    moved = np.array([5.0, 7.0, 1.0, 3.0])
-    free = np.array([False, False, True, False])  # a flatten between layers 1 and 3
-    assert cost.prev_moved(moved, free).tolist() == [0.0, 5.0, 7.0, 7.0]
-    assert cost.prev_moved(np.array([]), np.array([], dtype=bool)).tolist() == []
-    with pytest.raises(ValueError, match="moved and free"):
-        cost.prev_moved(np.ones(3), np.zeros(2, dtype=bool))
+def test_reuse_bytes_counts_streaming_since_the_kind_last_ran():
+    moved = np.array([5.0, 7.0, 1.0, 3.0, 2.0])
+    free = np.array([False, False, True, False, False])  # a flatten at index 2
+    keys = ["conv", "ReLU", "Flatten", "conv", "ReLU"]
+    # conv#3: 7 (ReLU) since conv#0; ReLU#4: 3 (conv#3) since ReLU#1; first of a kind: all before
+    assert cost.reuse_bytes(moved, free, keys).tolist() == [0.0, 5.0, 12.0, 7.0, 3.0]
+    assert cost.reuse_bytes(np.array([]), np.array([], dtype=bool), []).tolist() == []
+    with pytest.raises(ValueError, match="one length"):
+        cost.reuse_bytes(np.ones(3), np.zeros(3, dtype=bool), ["a"])
+    assert cost.cost_key("conv", "dwconv", "Conv2d") == "dwconv"
+    assert cost.cost_key("act", "other", "ReLU6") == "ReLU6"
+    assert cost.cost_key("add", "other", "") == "add"
 
 
 def test_cache_cold_term_adds_a_saturating_penalty():
-    """A layer after one that streamed b bytes pays cold · b / (b + half); 0 disables it."""
+    """A layer whose kind last ran b bytes ago pays cold · b / (b + half); 0 disables it."""
     args = (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.zeros((2, 3)), np.ones((2, 2)),
             np.full((2, 2), 1e-6), np.zeros((2, 2, 3)), np.array([1e9, 1e9]),
             np.ones((2, 2)), np.array([np.inf, np.inf]))
-    prev = np.array([0.0, 4e6])
-    t = cost.roofline(*args, prev, np.array([0.0, 8e-5]), np.array([0.0, 4e6]))
+    reuse = np.array([0.0, 4e6])
+    cold = np.array([[0.0, 0.0], [8e-5, 2e-5]])  # (devices, layers)
+    t = cost.roofline(*args, reuse, cold, np.array([0.0, 4e6]))
     assert t[0].tolist() == [1e-6, 1e-6]  # device 0: term off
-    assert t[1, 0] == pytest.approx(1e-6) and t[1, 1] == pytest.approx(1e-6 + 4e-5)
+    assert t[1, 0] == pytest.approx(1e-6) and t[1, 1] == pytest.approx(1e-6 + 1e-5)
     assert np.array_equal(cost.roofline(*args), t[[0, 0]])
 
 
-def test_device_cold_fields_validated():
+def test_device_cold_fields_validated_and_used():
     base = catalog.get_device("laptop-cpu")
+    assert base.cold_penalty_s == 0 and base.cold_for("act", "other", "ReLU") == 0
     with pytest.raises(ValueError, match="cold_penalty_s"):
         catalog.Device(**{**base.__dict__, "cold_penalty_s": -1.0})
     with pytest.raises(ValueError, match="cold_halfsat_bytes"):
-        catalog.Device(**{**base.__dict__, "cold_penalty_s": 1e-5, "cold_halfsat_bytes": 0.0})
-    dev = catalog.Device(**{**base.__dict__, "cold_penalty_s": 5e-5, "cold_halfsat_bytes": 1e6})
+        catalog.Device(**{**base.__dict__, "op_cold_penalty_s": {"ReLU": 1e-5}})
+    dev = catalog.Device(**{**base.__dict__, "cold_penalty_s": 5e-5, "cold_halfsat_bytes": 1e6,
+                            "op_cold_penalty_s": {"ReLU": 2e-5}})
+    assert dev.cold_for("act", "other", "ReLU") == 2e-5
+    assert dev.cold_for("conv", "conv", "Conv2d") == 5e-5
     prof = profile_model("vgg11")
     extra = cost.layer_latency(prof, dev) - cost.layer_latency(prof, base)
     static = cost._layer_static(prof)
     used = ~static["free"]
-    prev = cost.prev_moved(static["moved"], static["free"])
-    assert prev.max() > 1e8  # VGG's first Linear streams its 400 MB of weights
-    assert np.allclose(extra[used], (5e-5 * prev / (prev + 1e6))[used])
+    relu = (prof.table["module"] == "ReLU").to_numpy()
+    per_layer = np.where(relu, 2e-5, 5e-5)
+    assert static["reuse"].max() > 1e8  # VGG's first Linear streams its 400 MB of weights
+    want = per_layer * static["reuse"] / (static["reuse"] + 1e6)
+    assert np.allclose(extra[used], want[used])
     assert (extra[static["free"]] == 0).all()
