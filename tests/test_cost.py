@@ -113,7 +113,7 @@ def test_reuse_bytes_counts_streaming_since_the_kind_last_ran():
 
 def test_cache_cold_term_adds_a_saturating_penalty():
     """A layer whose kind last ran b bytes ago pays cold · b / (b + half); 0 disables it."""
-    args = (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.zeros((2, 3)), np.ones((2, 2)),
+    args = (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.ones((2, 3)), np.ones((2, 2)),
             np.full((2, 2), 1e-6), np.zeros((2, 2, 3)), np.array([1e9, 1e9]),
             np.ones((2, 2)), np.array([np.inf, np.inf]))
     reuse = np.array([0.0, 4e6])
