@@ -198,3 +198,20 @@ def test_cli_table_and_bad_input(tmp_path, monkeypatch, capsys):
         cli_calibrate.handler(_args(models=["alexnet"]))
     with pytest.raises(EdgelabError, match="Valid model names"):
         cli_calibrate.handler(_args(models=["alexnet", "nosuchnet"]))
+
+
+def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
+    layers = __import__("pandas").concat(
+        [calibrate._layer_frame(n, None) for n in ("mobilenet_v2_0.5", "alexnet")])
+    design = calibrate._design_for(layers)
+    th = np.random.default_rng(1).normal(0, 0.5, design.size)
+    out = calibrate._alias_unseen(th, design, seen={"ReLU", "conv", "linear"})
+    for w in ("eff", "oh", "mem"):
+        assert out[design.i_key[w]["ReLU6"]] == th[design.i_key[w]["ReLU"]]
+    assert out[design.i_ckey["ReLU6"]] == th[design.i_ckey["ReLU"]]
+    assert design.unpack(out)["op_cold_penalty_s"]["ReLU6"] == pytest.approx(
+        design.unpack(out)["op_cold_penalty_s"]["ReLU"])
+    untouched = np.delete(np.arange(design.size), [design.i_key[w]["ReLU6"] for w in
+                                                   ("eff", "oh", "mem")] + [design.i_ckey["ReLU6"]])
+    assert np.array_equal(out[untouched], th[untouched])
+    assert np.array_equal(calibrate._alias_unseen(th, design, seen={"ReLU", "ReLU6"}), th)
