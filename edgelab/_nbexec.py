@@ -21,6 +21,7 @@ from typing import Any
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
 
 __all__ = ["ENGINE", "REPOLL_S", "repolling", "execute_notebook"]
 
@@ -79,15 +80,9 @@ class RepollingEngine(NBClientEngine):
             kwargs.pop(k, None)
         return RepollingNotebookClient(
             nb_man, timeout=execution_timeout or None, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log=_logger(), log_output=log_output,
+            kernel_name=kernel_name, log=logger, log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file, **kwargs,
         ).execute()
-
-
-def _logger() -> Any:
-    from papermill.log import logger
-
-    return logger
 
 
 papermill_engines.register(ENGINE, RepollingEngine)

@@ -215,21 +215,17 @@ def measure_models(names: Sequence[str], repeats: int = 30, warmup: int = 5, thr
     try:
         pc = _clock(clock)
         oh = _timer_overhead_ns(pc)
-        if not interleave:
-            out = []
-            for n in names:  # one model at a time: only its weights are alive
-                run = _PassRunner(n, pc, oh)
-                with torch.inference_mode():
-                    for r in range(warmup + repeats):
+        # back to back: one model at a time, so only its weights are alive; else all at once
+        groups = [[n] for n in names] if not interleave else [list(names)]
+        out = []
+        for group in groups:
+            runners = [_PassRunner(n, pc, oh) for n in group]
+            with torch.inference_mode():
+                for r in range(warmup + repeats):
+                    for run in runners:
                         run.one_pass(record=r >= warmup)
-                out.append(run.result())
-            return out
-        runners = [_PassRunner(n, pc, oh) for n in names]
-        with torch.inference_mode():
-            for r in range(warmup + repeats):
-                for run in runners:
-                    run.one_pass(record=r >= warmup)
-        return [run.result() for run in runners]
+            out += [run.result() for run in runners]
+        return out
     finally:
         torch.set_flush_denormal(False)  # process-wide CPU state: restore it
 

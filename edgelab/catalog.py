@@ -43,6 +43,14 @@ DEFAULT_EFFICIENCY: dict[str, dict[str, float]] = {
 DEFAULT_LAYER_OVERHEAD_S = {"cpu": 5e-6, "sbc": 2e-5, "soc": 2e-5, "gpu": 1e-5, "mcu": 1e-6}
 
 
+def _most_specific(table: dict[str, float], keys: tuple[str, ...], default: float) -> float:
+    """The entry of the first key present in ``table`` (most specific first), else ``default``."""
+    for k in keys:
+        if k in table:
+            return table[k]
+    return default
+
+
 @dataclass(frozen=True)
 class Device:
     """A device class: peak compute, memory and power (seed 003 §III-A).
@@ -139,27 +147,15 @@ class Device:
 
     def mem_eff_for(self, op: str, op_family: str, module: str = "") -> float:
         """Memory efficiency of a layer: module, op kind, family, then ``mem_efficiency``."""
-        m = self.op_mem_efficiency
-        for k in (module, op, op_family):
-            if k in m:
-                return m[k]
-        return self.mem_efficiency
+        return _most_specific(self.op_mem_efficiency, (module, op, op_family), self.mem_efficiency)
 
     def cold_for(self, op: str, op_family: str, module: str = "") -> float:
         """Cache-cold penalty in seconds of a layer: module, op kind, family, then the default."""
-        c = self.op_cold_penalty_s
-        for k in (module, op, op_family):
-            if k in c:
-                return c[k]
-        return self.cold_penalty_s
+        return _most_specific(self.op_cold_penalty_s, (module, op, op_family), self.cold_penalty_s)
 
     def overhead_for(self, op: str, op_family: str, module: str = "") -> float:
         """Fixed cost in seconds of a layer: module, op kind, family, then the default."""
-        o = self.op_overhead_s
-        for k in (module, op, op_family):
-            if k in o:
-                return o[k]
-        return self.layer_overhead_s
+        return _most_specific(self.op_overhead_s, (module, op, op_family), self.layer_overhead_s)
 
     def halfsat_for(self, op: str, op_family: str, module: str = "") -> tuple[float, float, float]:
         """GEMM half-saturation sizes ``(M½, N½, K½)`` of a layer; zeros = no penalty."""
