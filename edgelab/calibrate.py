@@ -23,21 +23,38 @@ with kernel-level fusion detection; we use a plain per-layer roofline, on a shar
 
 **Fit** (seed 003 §III-B's cost model, :func:`edgelab.cost.roofline`). Per layer::
 
-    t = overhead[op] + ((c)^p + (m)^p)^(1/p) + cold[op] · b / (b + b½)
-    c = FLOPs / (peak · eff[op] · s(M) s(N) s(K)),  s(x) = x / (x + x½)   (conv, dwconv, linear)
-    m = bytes moved / (mem_bw · mem_eff)
-    b = bytes streamed since a layer of the same kind last ran (cache reuse distance)
+    t0 = overhead[op] + ((c)^p + (m)^p)^(1/p) + fault · a · a⁴ / (a⁴ + a½⁴)
+    c  = FLOPs / (peak · eff[op] · s(M) s(N) s(K)),  s(x) = x / (x + x½)   (conv, dwconv, linear)
+    m  = bytes moved / (mem_bw · mem_eff[op])
+    a  = bytes of fresh output memory the layer allocates (0 in place)
+    t  = t0 + cold[op] · τ^h / (τ^h + τ½^h)
+    τ  = Σ t0 of the layers run since a layer of the same kind last ran (in steady-state
+         repeated inference: a kind met once last ran one inference ago)
     t_model = Σ t + model_overhead
 
 ``peak`` is the measured single-thread SGEMM rate (1024³ ``torch.mm``, median) and
 ``mem_bw`` the measured 64 MiB copy rate; the fit finds ``eff`` per op kind (conv, dwconv,
 linear, bn, act, pool, lrn, add, cat, ... shrunk toward their family), ``overhead`` per op
 kind (shrunk toward a shared value), ``mem_eff``, the half-saturation sizes ``(M½, N½, K½)``,
-the cache-cold penalty ``cold`` per op kind (shrunk toward a shared value) and its
-half-saturation bytes ``b½``, and ``p`` by least squares on log(predicted / measured) with a soft-L1 loss (relative error:
-a fit on absolute error would get the small layers badly wrong); then ``model_overhead`` on
-whole-model log error. Weak priors (the catalog's CPU defaults) pin a parameter that no
-training layer informs, e.g. depthwise convolutions when all MobileNets are held out.
+the fresh-memory cost ``fault`` per byte and its threshold ``a½``, the cache-cold penalty
+``cold`` per op kind (shrunk toward a shared value), its half-saturation time ``τ½`` and
+exponent ``h``, by least squares on log(predicted / measured) with a soft-L1 loss (relative
+error: a fit on absolute error would get the small layers badly wrong); then
+``model_overhead`` on whole-model log error. Weak priors (the catalog's CPU defaults) pin a
+parameter that no training layer informs, e.g. depthwise convolutions when all MobileNets are
+held out.
+
+Why these two terms (``python tests/benchmarks/bench_cold.py`` on this 2-core VM; one run):
+
+* **cold**: an in-place ReLU on 1 KB of hot data takes 3.9 µs when ReLU ran just before,
+  11.6 µs after 1 ms of a Python busy loop that touches no tensor, 45 µs after 5 ms and 68 µs
+  after 20 ms (17.6×). The kernel's code, data and address translations leave the caches
+  with *time* (a shared host's other tenants, a migrated vCPU), not with the bytes this process
+  streams. So ReLU right after one of VGG's 40 ms convolutions costs 3-5× a ReLU of the same
+  size in MnasNet, where a ReLU runs every few hundred µs.
+* **fault**: a 3→64 convolution with a 12.8 MB output page-faults 6,241 times a call (16.8 ms
+  of system time, 2 faults per 4 KiB of output); a 64→128 one with a 6.4 MB output, none:
+  glibc returns blocks that large to the kernel on free, so each call faults them in again.
 
 **Scoring**: every model is predicted by a fit that never saw it (leave one model out) and
 by a fit that never saw its family (leave one family out); models under 1 ms (the digits
@@ -68,7 +85,16 @@ import torch.fx
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
-from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, reuse_bytes, roofline
+from edgelab.cost import (
+    FAMILIES,
+    GEMM_FAMILIES,
+    cold_term,
+    fault_term,
+    gemm_dims,
+    reuse_index,
+    reuse_time,
+    roofline,
+)
 from edgelab.errors import EdgelabError
 from edgelab.profile import _trace, profile_model
 
@@ -110,11 +136,20 @@ _FREE_OPS = ("reshape",)
 _PRIOR_SD = 1.0
 _HALFSAT0 = 16.0  # prior centre of the GEMM half-saturation sizes (log-space sd 2)
 _ROOFLINE_P = 1.0  # host: compute and memory time add (see _Design)
-# Prior centres of the cache-cold term (log-space sd 2 and 1): a few tens of µs once a layer
-# has streamed about the L3's size (see Device.cold_penalty_s).
+# Prior centres of the cache-cold term (log-space sd 2, 2 and 0.5): a few tens of µs once a
+# layer's kind last ran about a millisecond ago (see Device.cold_penalty_s).
 _COLD0_S = 2e-5
-_COLD0_BYTES = 4e6
+_COLD0_TAU_S = 1e-3
+_HILL0 = 1.0
+# ... and of the fresh-memory term (log-space sd 2 and 1): about 0.6 ns a byte (2.4 µs a 4 KiB
+# page fault under a hypervisor) above a few MB (glibc's mmap threshold grows up to 32 MiB).
+_FAULT0_S_PER_B = 6e-10
+_FAULT0_BYTES = 8e6
 _SOFT_SCALE = 0.1
+# The per-inference overhead (one Python call into the model) is a few µs: a weak prior (log-space
+# sd 2) keeps a fit without small models from hiding its large models' error there.
+_MODEL_OH0_S = 1e-5
+_PRIOR_SD_MODEL_OH = 2.0
 # An unseen kind borrows the fit of the kernel it runs as: ReLU6 is torch's hardtanh on [0, 6],
 # an elementwise clamp with ReLU's memory traffic.
 _KERNEL_ALIAS = {"ReLU6": "ReLU", "Hardtanh": "ReLU"}  # soft-L1 loss: residuals beyond ~10% count linearly, not quadratically
@@ -331,9 +366,9 @@ def _layer_frame(name: str, layer_s: dict[str, float] | None) -> pd.DataFrame:
         "M": dims[:, 0], "N": dims[:, 1], "K": dims[:, 2],
         "module": t["module"].astype(str),
         "free": t["op"].isin(_FREE_OPS),
+        "alloc": t["alloc_bytes"].astype(np.float64),
     })
     df["key"] = np.where(df["family"] == "other", df["module"], df["family"])
-    df["reuse"] = reuse_bytes(df["moved"].to_numpy(), df["free"].to_numpy(), df["key"].tolist())
     df["measured_s"] = [np.nan if layer_s is None else float(layer_s.get(lname, np.nan))
                         for lname in t["layer"]]
     return df
@@ -450,8 +485,10 @@ class _Design:
             i += len(self.keys)
         self.i_hs = {f: i + 3 * j for j, f in enumerate(GEMM_FAMILIES)}
         i += 3 * len(GEMM_FAMILIES)
-        self.i_cold, self.i_coldb = i, i + 1  # cache-cold penalty (s) and its half-sat bytes
-        i += 2
+        # cache-cold penalty (s), its half-saturation time (s) and its Hill exponent
+        self.i_cold, self.i_coldb, self.i_hill = i, i + 1, i + 2
+        self.i_fault, self.i_faultb = i + 3, i + 4  # fresh-memory cost (s/B) and threshold (B)
+        i += 5
         self.i_ckey = {k: i + j for j, k in enumerate(self.keys)}  # its shrunk offset per key
         self.size = i + len(self.keys)
 
@@ -463,7 +500,10 @@ class _Design:
         for j in self.i_hs.values():
             th[j:j + 3] = math.log(_HALFSAT0)
         th[self.i_cold] = math.log(_COLD0_S)
-        th[self.i_coldb] = math.log(_COLD0_BYTES)
+        th[self.i_coldb] = math.log(_COLD0_TAU_S)
+        th[self.i_hill] = math.log(_HILL0)
+        th[self.i_fault] = math.log(_FAULT0_S_PER_B)
+        th[self.i_faultb] = math.log(_FAULT0_BYTES)
         return th
 
     def _offset(self, th: np.ndarray, what: str, k: str, op: str) -> float:
@@ -490,7 +530,10 @@ class _Design:
                                  for f, j in self.i_hs.items()},
                 "roofline_p": _ROOFLINE_P,
                 "cold_penalty_s": math.exp(th[self.i_cold]),
-                "cold_halfsat_bytes": math.exp(th[self.i_coldb]),
+                "cold_halfsat_s": math.exp(th[self.i_coldb]),
+                "cold_hill": math.exp(th[self.i_hill]),
+                "page_fault_s_per_byte": math.exp(th[self.i_fault]),
+                "page_fault_threshold_bytes": math.exp(th[self.i_faultb]),
                 "op_cold_penalty_s": {k: math.exp(th[self.i_cold] + th[j])
                                       for k, j in self.i_ckey.items()}}
 
@@ -503,7 +546,10 @@ class _Design:
                    for i in (*self.i_op[w].values(), *self.i_key[w].values())]
         hs = [(th[j + k] - math.log(_HALFSAT0)) / 2.0 for j in self.i_hs.values() for k in range(3)]
         cold = [(th[self.i_cold] - math.log(_COLD0_S)) / 2.0,
-                (th[self.i_coldb] - math.log(_COLD0_BYTES)) / 1.0,
+                (th[self.i_coldb] - math.log(_COLD0_TAU_S)) / 2.0,
+                (th[self.i_hill] - math.log(_HILL0)) / 0.5,
+                (th[self.i_fault] - math.log(_FAULT0_S_PER_B)) / 2.0,
+                (th[self.i_faultb] - math.log(_FAULT0_BYTES)) / 1.0,
                 *(th[j] / _PRIOR_SD for j in self.i_ckey.values())]
         return np.concatenate([np.array(rel + offsets) / _PRIOR_SD, hs, cold])
 
@@ -528,8 +574,27 @@ def _arrays(layers: pd.DataFrame, design: _Design) -> dict[str, np.ndarray]:
                            for f in layers["family"]], dtype=np.int64),
         "key": np.array([key_index[k] for k in layers["key"]], dtype=np.int64),
         "free": layers["free"].to_numpy(bool),
-        "reuse": layers["reuse"].to_numpy(np.float64),
+        "alloc": layers["alloc"].to_numpy(np.float64),
+        **_reuse_arrays(layers),
     }
+
+
+def _reuse_arrays(layers: pd.DataFrame) -> dict[str, np.ndarray]:
+    """:func:`~edgelab.cost.reuse_index` per model of a frame that concatenates models."""
+    n = len(layers)
+    prev, wrap = np.arange(n, dtype=np.int64), np.ones(n, dtype=bool)
+    seg = np.zeros(n, dtype=np.int64)
+    models = layers["model"].to_numpy()
+    free, keys = layers["free"].to_numpy(bool), layers["key"].tolist()
+    start = 0
+    for j, name in enumerate(dict.fromkeys(models)):
+        idx = np.flatnonzero(models == name)
+        if len(idx) == 0 or idx[-1] - idx[0] + 1 != len(idx):
+            raise ValueError(f"the layers of {name!r} must be contiguous")
+        start = int(idx[0])
+        p, w = reuse_index(free[idx], keys[idx[0]:idx[-1] + 1])
+        prev[idx], wrap[idx], seg[idx] = p + start, w, j
+    return {"prev": prev, "wrap": wrap, "seg": seg}
 
 
 def _predict_layers(th: np.ndarray, design: _Design, arr: dict[str, np.ndarray], peak: float,
@@ -542,8 +607,14 @@ def _predict_layers(th: np.ndarray, design: _Design, arr: dict[str, np.ndarray],
     hs_tab = np.array([p["gemm_halfsat"][f] for f in GEMM_FAMILIES] + [(0.0, 0.0, 0.0)])
     hs = hs_tab[arr["hsfam"]]  # index -1 picks the zero row
     t = roofline(arr["flops"], arr["moved"], arr["dims"], eff[None], oh[None], hs[None],
-                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]), arr["reuse"],
-                 cold[None], np.array([p["cold_halfsat_bytes"]]))[0]
+                 np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]))[0]
+    t = t + fault_term(arr["alloc"], np.array([p["page_fault_s_per_byte"]]),
+                       np.array([p["page_fault_threshold_bytes"]]))[0]
+    t = np.where(arr["free"], 0.0, t)
+    total = np.bincount(arr["seg"], weights=t)[arr["seg"]]
+    tau = reuse_time(t, arr["prev"], arr["wrap"], total)
+    t = t + cold_term(tau[None], cold[None], np.array([p["cold_halfsat_s"]]),
+                      np.array([p["cold_hill"]]))[0]
     return np.where(arr["free"], 0.0, t)
 
 
@@ -585,7 +656,10 @@ def host_device(params: dict[str, Any], peaks: dict[str, float], model_overhead_
                       for k, v in params["gemm_halfsat"].items()},
         roofline_p=float(params["roofline_p"]),
         cold_penalty_s=float(params.get("cold_penalty_s", 0.0)),
-        cold_halfsat_bytes=float(params.get("cold_halfsat_bytes", 0.0)),
+        cold_halfsat_s=float(params.get("cold_halfsat_s", 0.0)),
+        cold_hill=float(params.get("cold_hill", 1.0)),
+        page_fault_s_per_byte=float(params.get("page_fault_s_per_byte", 0.0)),
+        page_fault_threshold_bytes=float(params.get("page_fault_threshold_bytes", 0.0)),
         op_cold_penalty_s={k: float(v) for k, v in params.get("op_cold_penalty_s", {}).items()},
     )
 
@@ -599,7 +673,8 @@ def _fit_model_overhead(pred_sum: np.ndarray, measured: np.ndarray) -> float:
 
     def loss(log_mo: float) -> float:
         r = np.log((pred_sum + math.exp(log_mo)) / measured) / _SOFT_SCALE
-        return float(np.sum(2 * (np.sqrt(1 + r * r) - 1)))
+        prior = ((log_mo - math.log(_MODEL_OH0_S)) / _PRIOR_SD_MODEL_OH) ** 2
+        return float(np.sum(2 * (np.sqrt(1 + r * r) - 1)) + prior)
 
     lo, hi = math.log(1e-9), math.log(max(1e-6, float(np.min(measured))))
     res = minimize_scalar(loss, bounds=(lo, hi), method="bounded")

@@ -72,13 +72,18 @@ class Device:
       without an entry has no such factor.
     * ``roofline_p``: compute and memory time are combined as ``(c^p + m^p)^(1/p)``; ``inf``
       (default) is the roofline's ``max``, ``1`` their sum (no overlap).
-    * ``cold_penalty_s`` and ``cold_halfsat_bytes``: a layer whose kind last ran ``b`` bytes
-      of streaming ago (:func:`edgelab.cost.reuse_bytes`) pays
-      ``cold · b / (b + cold_halfsat_bytes)`` more: the streaming evicted that kind's kernel
-      code and data from the caches (measured on the host: a 16 KB ReLU takes 60 µs right
-      after VGG's 400 MB ``Linear``, 8 µs elsewhere). ``cold`` is ``op_cold_penalty_s[key]``
-      (module, op kind, then family, as for overheads), else ``cold_penalty_s``. ``0``
-      (default) disables it.
+    * ``cold_penalty_s``, ``cold_halfsat_s`` and ``cold_hill``: a layer whose kind last ran
+      ``τ`` seconds ago (the layers' times in between, :func:`edgelab.cost.reuse_time`; in
+      repeated inference a kind met once last ran one inference ago) pays
+      ``cold · τ^h / (τ^h + τ½^h)`` more: meanwhile its kernel's code, data and translations
+      left the caches (measured on the host by ``tests/benchmarks/bench_cold.py``: a 1 KB
+      ReLU takes 4 µs when ReLU ran just before, 45 µs after 5 ms of a Python loop). ``cold`` is ``op_cold_penalty_s[key]`` (module,
+      op kind, then family, as for overheads), else ``cold_penalty_s``. ``0`` (default)
+      disables it.
+    * ``page_fault_s_per_byte`` and ``page_fault_threshold_bytes``: a layer that allocates
+      ``a`` bytes of fresh output pays ``per_byte · a`` once ``a`` passes the threshold (see
+      :func:`edgelab.cost.fault_term`): the allocator hands such blocks back to the operating
+      system, so they are page-faulted in on every call. ``0`` (default) disables it.
     """
 
     name: str
@@ -101,7 +106,10 @@ class Device:
     gemm_halfsat: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     roofline_p: float = math.inf
     cold_penalty_s: float = 0.0
-    cold_halfsat_bytes: float = 0.0
+    cold_halfsat_s: float = 0.0
+    cold_hill: float = 1.0
+    page_fault_s_per_byte: float = 0.0
+    page_fault_threshold_bytes: float = 0.0
     op_cold_penalty_s: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -128,7 +136,11 @@ class Device:
         for k, v in self.op_cold_penalty_s.items():
             positive(f"{self.name}.op_cold_penalty_s[{k!r}]", v, allow_zero=True)
         any_cold = self.cold_penalty_s > 0 or any(v > 0 for v in self.op_cold_penalty_s.values())
-        positive(f"{self.name}.cold_halfsat_bytes", self.cold_halfsat_bytes, allow_zero=not any_cold)
+        positive(f"{self.name}.cold_halfsat_s", self.cold_halfsat_s, allow_zero=not any_cold)
+        positive(f"{self.name}.cold_hill", self.cold_hill)
+        positive(f"{self.name}.page_fault_s_per_byte", self.page_fault_s_per_byte, allow_zero=True)
+        positive(f"{self.name}.page_fault_threshold_bytes", self.page_fault_threshold_bytes,
+                 allow_zero=self.page_fault_s_per_byte == 0)
         p = float(self.roofline_p)
         if math.isnan(p) or p < 1:
             raise ValueError(f"{self.name}.roofline_p must be ≥ 1 (inf = max), got {self.roofline_p!r}")

@@ -11,7 +11,10 @@ of shipping an activation. The model here is a roofline per layer:
 ``s(M, N, K) = Π x/(x + x½)`` shrinks the efficiency of small GEMMs (conv, dwconv, linear as
 M output pixels × N output channels × K reduction depth), and ``max`` may be softened to
 ``(c^p + m^p)^(1/p)``; both are neutral (``x½ = 0``, ``p = inf``) for catalog devices and
-fitted for the host CPU by :mod:`edgelab.calibrate` (see ``Device``).
+fitted for the host CPU by :mod:`edgelab.calibrate` (see ``Device``), as are two more terms
+that are off for catalog devices: the cost of page-faulting a large fresh output
+(:func:`fault_term`) and a cache-cold penalty that grows with the time since the layer's kind
+last ran (:func:`reuse_time`, :func:`cold_term`).
     t_link  = RTT + uplink bytes / uplink bandwidth + downlink bytes / downlink bandwidth
 
 Energy on the end device is active power × compute time + radio power × air time + idle power
@@ -103,9 +106,11 @@ def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
         "which": np.array([col[k] for k in layer_keys], dtype=np.int64),
         "free": t["op"].isin(_FREE_OPS).to_numpy(),
         "dims": gemm_dims(profile),
+        "alloc": (t["alloc_bytes"].to_numpy(dtype=np.float64) if "alloc_bytes" in t.columns
+                  else np.zeros(len(t))),
     }
-    static["reuse"] = reuse_bytes(static["moved"], static["free"],
-                                  [cost_key(*k) for k in layer_keys])
+    static["prev"], static["wrap"] = reuse_index(static["free"],
+                                                 [cost_key(*k) for k in layer_keys])
     profile.__dict__["_layer_static"] = static
     return static
 
@@ -116,42 +121,100 @@ def cost_key(op: str, family: str, module: str = "") -> str:
     return family if family in GEMM_FAMILIES else (module or op)
 
 
-def reuse_bytes(moved: np.ndarray, free: np.ndarray, keys: Sequence[str]) -> np.ndarray:
-    """Bytes streamed since a layer's kind last ran: its cache reuse distance (seed 003 §V-C.2).
+def reuse_index(free: np.ndarray, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each layer's kind last ran, in steady-state repeated inference (seed 003 §V-C.2).
 
-    For layer ``i`` of kind ``keys[i]``: the bytes moved by the layers run since the last layer
-    of the same kind (since the start for the first one). Free layers (views) touch no data.
-    A kind whose kernel code and data were evicted by that much streaming runs cache-cold:
-    the cold term of :func:`roofline`.
+    Returns ``(prev, wrap)``: ``prev[i]`` is the last non-free layer of kind ``keys[i]`` run
+    before layer ``i``, and ``wrap[i]`` is true when that layer ran in the previous inference
+    (``prev[i] >= i``; a kind met once is its own predecessor, one inference ago). Free layers
+    (views) run no kernel. :func:`reuse_time` turns this into the time since the kind last ran.
     """
-    m = np.asarray(moved, dtype=np.float64)
     f = np.asarray(free, dtype=bool)
-    if m.ndim != 1 or f.shape != m.shape or len(keys) != len(m):
-        raise ValueError(f"moved, free and keys must be 1-d and of one length, got {m.shape}, "
-                         f"{f.shape} and {len(keys)}")
-    cs = np.concatenate([[0.0], np.cumsum(np.where(f, 0.0, m))])  # cs[i]: bytes before layer i
-    last: dict[str, int] = {}
-    out = np.empty(len(m))
+    if f.ndim != 1 or len(keys) != len(f):
+        raise ValueError(f"free and keys must be 1-d and of one length, got {f.shape} and "
+                         f"{len(keys)}")
+    last = {k: i for i, k in enumerate(keys) if not f[i]}
+    prev = np.arange(len(f), dtype=np.int64)
+    wrap = np.ones(len(f), dtype=bool)
+    seen: dict[str, int] = {}
     for i, k in enumerate(keys):
-        j = last.get(k)
-        out[i] = cs[i] - (cs[j + 1] if j is not None else 0.0)
+        j = seen.get(k)
+        if j is None:
+            prev[i] = last.get(k, i)
+        else:
+            prev[i], wrap[i] = j, False
         if not f[i]:
-            last[k] = i
-    return out
+            seen[k] = i
+    return prev, wrap
+
+
+def reuse_time(t: np.ndarray, prev: np.ndarray, wrap: np.ndarray,
+               total: np.ndarray | None = None) -> np.ndarray:
+    """Seconds since each layer's kind last ran: the layers' times in between (seed 003 §V-C.2).
+
+    ``t`` is ``(..., L)`` (free layers 0), ``prev`` and ``wrap`` come from :func:`reuse_index`;
+    a wrapped layer counts the rest of the previous inference too. ``total``, broadcastable to
+    ``t``, is the inference's time (default ``t.sum(-1)``); pass per-layer totals when ``t``
+    concatenates several models.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    cs = np.cumsum(t, axis=-1) - t  # time before layer i
+    tot = t.sum(axis=-1, keepdims=True) if total is None else total
+    return cs - cs[..., prev] - t[..., prev] + np.where(wrap, tot, 0.0)
+
+
+def cold_term(reuse_s: np.ndarray, cold: np.ndarray, halfsat_s: np.ndarray,
+              hill: np.ndarray) -> np.ndarray:
+    """The cache-cold penalty ``cold · τ^h / (τ^h + τ½^h)`` of layers, in seconds.
+
+    ``reuse_s`` (τ, seconds since the layer's kind last ran, :func:`reuse_time`) and ``cold``
+    are ``(D, L)``; ``halfsat_s`` (τ½) and ``hill`` (h) are ``(D,)``. ``cold = 0`` disables it.
+    """
+    tau = np.maximum(np.asarray(reuse_s, dtype=np.float64), 0.0)
+    hs = np.asarray(halfsat_s, dtype=np.float64)[:, None]
+    h = np.asarray(hill, dtype=np.float64)[:, None]
+    c = np.asarray(cold, dtype=np.float64)
+    share = _hill(tau, np.where(hs > 0, hs, 1.0), h)
+    return np.where(c > 0, c * share, 0.0)
+
+
+def _hill(x: np.ndarray, half: np.ndarray, h: np.ndarray | float) -> np.ndarray:
+    """``x^h / (x^h + half^h)`` without overflow (a logistic in log x); 0 where ``x <= 0``."""
+    z = h * (np.log(np.maximum(x, 1e-300)) - np.log(half))
+    return np.where(x > 0, 0.5 * (1.0 + np.tanh(0.5 * z)), 0.0)
+
+
+#: Steepness of the fresh-memory threshold (:func:`fault_term`): an allocator either keeps a
+#: freed block for reuse or returns it to the operating system.
+FAULT_STEEPNESS = 4.0
+
+
+def fault_term(alloc: np.ndarray, per_byte: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Cost of first touching fresh memory: ``per_byte · a · a^4 / (a^4 + a½^4)``, ``(D, L)``.
+
+    ``alloc`` ``(L,)`` is the bytes of new output memory a layer allocates (the profile's
+    ``alloc_bytes``: 0 in place or for a view); ``per_byte`` (s/B) and ``threshold`` (a½, B)
+    are ``(D,)``. A block above the allocator's threshold comes straight from the operating
+    system and is returned on free, so each call page-faults it in again (on the host, by
+    ``tests/benchmarks/bench_cold.py``: a conv with a 12.8 MB output, 6,241 faults and 16.8 ms
+    of system time a call). ``per_byte = 0`` disables it.
+    """
+    a = np.asarray(alloc, dtype=np.float64)[None, :]
+    pb = np.asarray(per_byte, dtype=np.float64)[:, None]
+    th = np.asarray(threshold, dtype=np.float64)[:, None]
+    share = _hill(a, np.where(th > 0, th, 1.0), FAULT_STEEPNESS)
+    return np.where((pb > 0) & (a > 0), pb * a * share, 0.0)
 
 
 def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.ndarray,
              overhead: np.ndarray, halfsat: np.ndarray, peak: np.ndarray, bw: np.ndarray,
-             p: np.ndarray, reuse: np.ndarray | None = None, cold: np.ndarray | None = None,
-             cold_bytes: np.ndarray | None = None) -> np.ndarray:
+             p: np.ndarray) -> np.ndarray:
     """The per-layer latency formula on arrays, shape ``(n_devices, n_layers)``, in seconds.
 
     ``flops`` and ``moved`` (bytes) are ``(L,)``, ``dims`` (GEMM M, N, K) is ``(L, 3)``;
     ``eff``, ``overhead`` and ``bw`` (effective memory bandwidth, B/s) are ``(D, L)``,
     ``halfsat`` is ``(D, L, 3)`` (zeros: no small-GEMM penalty); ``peak`` (FLOP/s) and ``p``
-    are ``(D,)``. Optional cache-cold term: ``reuse`` ``(L,)``, the bytes streamed since the
-    layer's kind last ran (:func:`reuse_bytes`), ``cold`` (s, ``(D, L)``) and ``cold_bytes``
-    ``(D,)``; each layer then adds ``cold · reuse / (reuse + cold_bytes)``.
+    are ``(D,)``. The cache-cold term (:func:`cold_term`) is added on top of it.
     Shared by :func:`layer_latency_grid` and the host calibration's fit, so the fitted device
     and the formula cannot drift apart.
     """
@@ -166,14 +229,7 @@ def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.nda
     pf = np.where(finite, pp, 1.0)
     ratio = np.divide(lo, hi, out=np.zeros_like(hi), where=hi > 0)
     combined = hi * np.where(finite, (1.0 + ratio ** pf) ** (1.0 / pf), 1.0)
-    out = overhead + combined
-    if reuse is not None and cold is not None and cold_bytes is not None:
-        c = np.asarray(cold, dtype=np.float64).reshape(len(peak), -1)
-        cb = np.asarray(cold_bytes, dtype=np.float64)[:, None]
-        pv = np.asarray(reuse, dtype=np.float64)[None, :]
-        share = np.divide(pv, pv + cb, out=np.zeros_like(pv * cb), where=(pv + cb) > 0)
-        out = out + np.where(c > 0, c * share, 0.0)
-    return out
+    return overhead + combined
 
 
 def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.ndarray:
@@ -194,11 +250,19 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
         s["flops"], s["moved"], s["dims"], eff, oh, hs,
         np.array([d.peak_fp32_gflops * 1e9 for d in devs]), bw,
         np.array([d.roofline_p for d in devs], dtype=np.float64),
-        s["reuse"],
-        np.array([[d.cold_for(o, f, m) for o, f, m in keys] for d in devs])[:, which],
-        np.array([d.cold_halfsat_bytes for d in devs], dtype=np.float64),
     )
     lat[:, s["free"]] = 0.0
+    faults = np.array([d.page_fault_s_per_byte for d in devs], dtype=np.float64)
+    if np.any(faults > 0):
+        lat = lat + fault_term(s["alloc"], faults, np.array(
+            [d.page_fault_threshold_bytes for d in devs], dtype=np.float64))
+        lat[:, s["free"]] = 0.0
+    cold = np.array([[d.cold_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
+    if np.any(cold > 0):
+        lat = lat + cold_term(reuse_time(lat, s["prev"], s["wrap"]), cold,
+                              np.array([d.cold_halfsat_s for d in devs], dtype=np.float64),
+                              np.array([d.cold_hill for d in devs], dtype=np.float64))
+        lat[:, s["free"]] = 0.0
     return lat
 
 

@@ -12,6 +12,10 @@ Counting rules (stated, so that nobody mixes MACs and FLOPs):
   what ``FlopCounterMode`` leaves at zero (bias add 1/elem, batch norm 2/elem at inference,
   activations 1/elem, pooling one op per window element, LRN ~(2·size+3)/elem,
   elementwise add/mul 1/elem, softmax 3/elem). Reshape, concatenation and dropout count 0.
+* ``input_bytes``, ``output_bytes``: the tensors a layer reads and writes; ``output_bytes`` is
+  what crosses the network on a split after the layer. ``alloc_bytes``: the part of the output
+  in fresh memory (0 for an in-place ReLU or a view), which the host cost model charges for
+  page faults when it is large (:func:`edgelab.cost.fault_term`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from edgelab.errors import ProfileError
 
 COLUMNS = [
     "layer", "op", "family", "module", "out_shape", "macs", "flops", "params",
-    "weight_bytes", "input_bytes", "output_bytes",
+    "weight_bytes", "input_bytes", "output_bytes", "alloc_bytes",
 ]
 
 _ACT = (nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Hardswish, nn.LeakyReLU,
@@ -49,6 +53,24 @@ def _numel(x: Any) -> int:
     if isinstance(x, list | tuple):
         return sum(_numel(v) for v in x)
     return 0
+
+
+def _tensors(x: Any) -> list[torch.Tensor]:
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, list | tuple):
+        return [t for v in x for t in _tensors(v)]
+    if isinstance(x, dict):
+        return [t for v in x.values() for t in _tensors(v)]
+    return []
+
+
+def _alloc_bytes(out: Any, inputs: Any) -> int:
+    """Bytes of the output tensors that do not share storage with an input (fresh memory):
+    0 for an in-place op (``ReLU(inplace=True)``) or a view (flatten, dropout at inference)."""
+    seen = {t.untyped_storage()._cdata for t in _tensors(inputs)}  # works on "meta" too
+    return sum(t.numel() * t.element_size() for t in _tensors(out)
+               if t.untyped_storage()._cdata not in seen)
 
 
 def _nbytes(x: Any) -> int:
@@ -145,7 +167,7 @@ class _Recorder(torch.fx.Interpreter):
             "module": type(mod).__name__ if mod is not None else getattr(n.target, "__name__", str(n.target)),
             "out_shape": _shape(out), "macs": counted // 2, "flops": counted + extra,
             "params": params, "weight_bytes": pbytes, "input_bytes": in_bytes,
-            "output_bytes": _nbytes(out),
+            "output_bytes": _nbytes(out), "alloc_bytes": _alloc_bytes(out, (args, kwargs)),
         })
         self.node_out[n.name] = out
         return out
@@ -244,7 +266,8 @@ def profile(model: nn.Module, example_input: torch.Tensor, name: str | None = No
             f"{tuple(example_input.shape)}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         ) from None
     table = pd.DataFrame(rec.rows, columns=COLUMNS)
-    for c in ("macs", "flops", "params", "weight_bytes", "input_bytes", "output_bytes"):
+    for c in ("macs", "flops", "params", "weight_bytes", "input_bytes", "output_bytes",
+              "alloc_bytes"):
         table[c] = table[c].astype("int64")
     index = {r["layer"]: i for i, r in enumerate(rec.rows)}
     preds: list[list[int]] = []

@@ -97,51 +97,91 @@ def test_cost_input_errors():
         cost.transfer_time(-1, 1.0)
 
 
-def test_reuse_bytes_counts_streaming_since_the_kind_last_ran():
-    moved = np.array([5.0, 7.0, 1.0, 3.0, 2.0])
-    free = np.array([False, False, True, False, False])  # a flatten at index 2
-    keys = ["conv", "ReLU", "Flatten", "conv", "ReLU"]
-    # conv#3: 7 (ReLU) since conv#0; ReLU#4: 3 (conv#3) since ReLU#1; first of a kind: all before
-    assert cost.reuse_bytes(moved, free, keys).tolist() == [0.0, 5.0, 12.0, 7.0, 3.0]
-    assert cost.reuse_bytes(np.array([]), np.array([], dtype=bool), []).tolist() == []
+def test_reuse_index_and_time_follow_steady_state_inference():
+    free = np.array([False, False, True, False, False, False])  # a flatten at index 2
+    keys = ["conv", "ReLU", "Flatten", "conv", "ReLU", "pool"]
+    prev, wrap = cost.reuse_index(free, keys)
+    # conv#0 and ReLU#1 last ran in the previous inference (their last occurrences 3 and 4);
+    # the free Flatten never ran; pool, met once, is its own predecessor
+    assert prev.tolist() == [3, 4, 2, 0, 1, 5]
+    assert wrap.tolist() == [True, True, True, False, False, True]
+    t = np.array([5.0, 7.0, 0.0, 3.0, 2.0, 1.0])
+    tau = cost.reuse_time(t, prev, wrap)
+    # conv#3: ReLU#1 (7) ran since conv#0; ReLU#1: ReLU#4's successor (1) + conv#0 (5);
+    # pool: everything else of one inference (17)
+    assert tau.tolist() == [3.0, 6.0, 18.0, 7.0, 3.0, 17.0]
+    two = cost.reuse_time(np.stack([t, 2 * t]), prev, wrap)  # (devices, layers)
+    assert np.array_equal(two, np.stack([tau, 2 * tau]))
+    assert cost.reuse_index(np.array([], dtype=bool), [])[0].tolist() == []
     with pytest.raises(ValueError, match="one length"):
-        cost.reuse_bytes(np.ones(3), np.zeros(3, dtype=bool), ["a"])
+        cost.reuse_index(np.zeros(3, dtype=bool), ["a"])
     assert cost.cost_key("conv", "dwconv", "Conv2d") == "dwconv"
     assert cost.cost_key("act", "other", "ReLU6") == "ReLU6"
     assert cost.cost_key("add", "other", "") == "add"
 
 
-def test_cache_cold_term_adds_a_saturating_penalty():
-    """A layer whose kind last ran b bytes ago pays cold · b / (b + half); 0 disables it."""
-    args = (np.array([0.0, 0.0]), np.array([0.0, 0.0]), np.ones((2, 3)), np.ones((2, 2)),
-            np.full((2, 2), 1e-6), np.zeros((2, 2, 3)), np.array([1e9, 1e9]),
-            np.ones((2, 2)), np.array([np.inf, np.inf]))
-    reuse = np.array([0.0, 4e6])
-    cold = np.array([[0.0, 0.0], [8e-5, 2e-5]])  # (devices, layers)
-    t = cost.roofline(*args, reuse, cold, np.array([0.0, 4e6]))
-    assert t[0].tolist() == [1e-6, 1e-6]  # device 0: term off
-    assert t[1, 0] == pytest.approx(1e-6) and t[1, 1] == pytest.approx(1e-6 + 1e-5)
-    assert np.array_equal(cost.roofline(*args), t[[0, 0]])
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.booleans(),
+                          st.floats(0.0, 1e-2, allow_nan=False)), min_size=1, max_size=12))
+def test_reuse_time_is_the_time_between_runs_of_a_kind(layers):
+    """τ is never negative and never more than one inference; without repeats it is T - t."""
+    keys = [k for k, _, _ in layers]
+    free = np.array([f for _, f, _ in layers])
+    t = np.where(free, 0.0, np.array([x for _, _, x in layers]))
+    prev, wrap = cost.reuse_index(free, keys)
+    tau = cost.reuse_time(t, prev, wrap)
+    assert (tau >= -1e-12).all() and (tau <= t.sum() + 1e-12).all()
+    for i, k in enumerate(keys):
+        if not free[i] and keys.count(k) == 1:
+            assert tau[i] == pytest.approx(t.sum() - t[i], abs=1e-12)
 
 
-def test_device_cold_fields_validated_and_used():
+def test_cold_and_fault_terms_saturate_and_switch_off():
+    """cold · τ^h / (τ^h + τ½^h) and per_byte · a · a⁴ / (a⁴ + a½⁴); 0 disables each."""
+    tau = np.array([[0.0, 1e-3, 1.0]] * 2)
+    cold = np.array([[0.0, 0.0, 0.0], [8e-5, 8e-5, 8e-5]])
+    c = cost.cold_term(tau, cold, np.array([1e-3, 1e-3]), np.array([2.0, 2.0]))
+    assert c[0].tolist() == [0.0, 0.0, 0.0]
+    assert c[1, 0] == 0.0 and c[1, 1] == pytest.approx(4e-5)
+    assert c[1, 2] == pytest.approx(8e-5, rel=1e-5)
+    f = cost.fault_term(np.array([0.0, 8e6, 8e8]), np.array([0.0, 1e-9]), np.array([0.0, 8e6]))
+    assert f[0].tolist() == [0.0, 0.0, 0.0]
+    assert f[1, 0] == 0.0 and f[1, 1] == pytest.approx(0.5 * 8e6 * 1e-9)
+    assert f[1, 2] == pytest.approx(0.8, rel=1e-6)
+
+
+def test_device_cold_and_fault_fields_validated_and_used():
     base = catalog.get_device("laptop-cpu")
     assert base.cold_penalty_s == 0 and base.cold_for("act", "other", "ReLU") == 0
+    assert base.page_fault_s_per_byte == 0
     with pytest.raises(ValueError, match="cold_penalty_s"):
         catalog.Device(**{**base.__dict__, "cold_penalty_s": -1.0})
-    with pytest.raises(ValueError, match="cold_halfsat_bytes"):
+    with pytest.raises(ValueError, match="cold_halfsat_s"):
         catalog.Device(**{**base.__dict__, "op_cold_penalty_s": {"ReLU": 1e-5}})
-    dev = catalog.Device(**{**base.__dict__, "cold_penalty_s": 5e-5, "cold_halfsat_bytes": 1e6,
-                            "op_cold_penalty_s": {"ReLU": 2e-5}})
+    with pytest.raises(ValueError, match="cold_hill"):
+        catalog.Device(**{**base.__dict__, "cold_hill": 0.0})
+    with pytest.raises(ValueError, match="page_fault_threshold_bytes"):
+        catalog.Device(**{**base.__dict__, "page_fault_s_per_byte": 1e-9})
+    dev = catalog.Device(**{**base.__dict__, "cold_penalty_s": 5e-5, "cold_halfsat_s": 1e-3,
+                            "cold_hill": 1.5, "op_cold_penalty_s": {"ReLU": 2e-5}})
     assert dev.cold_for("act", "other", "ReLU") == 2e-5
     assert dev.cold_for("conv", "conv", "Conv2d") == 5e-5
     prof = profile_model("vgg11")
-    extra = cost.layer_latency(prof, dev) - cost.layer_latency(prof, base)
+    t0 = cost.layer_latency(prof, base)
+    extra = cost.layer_latency(prof, dev) - t0
     static = cost._layer_static(prof)
     used = ~static["free"]
     relu = (prof.table["module"] == "ReLU").to_numpy()
-    per_layer = np.where(relu, 2e-5, 5e-5)
-    assert static["reuse"].max() > 1e8  # VGG's first Linear streams its 400 MB of weights
-    want = per_layer * static["reuse"] / (static["reuse"] + 1e6)
+    tau = cost.reuse_time(t0, static["prev"], static["wrap"])
+    want = np.where(relu, 2e-5, 5e-5) / (1.0 + (1e-3 / tau) ** 1.5)
     assert np.allclose(extra[used], want[used])
     assert (extra[static["free"]] == 0).all()
+    # ReLU after a convolution of several ms is nearly fully cold; the fault term only touches
+    # layers that allocate: ReLU is in place and allocates nothing
+    assert np.median(extra[relu]) > 0.9 * 2e-5
+    fdev = catalog.Device(**{**base.__dict__, "page_fault_s_per_byte": 1e-9,
+                             "page_fault_threshold_bytes": 4e6})
+    fx = cost.layer_latency(prof, fdev) - t0
+    alloc = prof.table["alloc_bytes"].to_numpy(np.float64)
+    assert (alloc[relu] == 0).all() and (fx[relu] == 0).all()
+    assert np.allclose(fx, 1e-9 * alloc / (1 + (4e6 / np.maximum(alloc, 1)) ** 4))

@@ -93,3 +93,13 @@ def test_meta_profile_matches_real():
     meta = profile_model("digits_cnn")
     cols = ["macs", "flops", "params", "output_bytes"]
     assert np.array_equal(real.table[cols].to_numpy(), meta.table[cols].to_numpy())
+
+
+def test_alloc_bytes_counts_fresh_output_memory_only():
+    """A convolution allocates its output; an in-place ReLU and a view allocate nothing."""
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(inplace=True), nn.ReLU(), nn.Flatten(),
+                      nn.Dropout(0.5)).eval()  # dropout at inference is the identity
+    t = profile(m, torch.randn(1, 3, 8, 8)).table
+    out = 4 * 6 * 6 * 4
+    assert t["output_bytes"].tolist() == [out] * 5
+    assert t["alloc_bytes"].tolist() == [out, 0, out, 0, 0]
