@@ -85,16 +85,7 @@ import torch.fx
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
-from edgelab.cost import (
-    FAMILIES,
-    GEMM_FAMILIES,
-    cold_term,
-    fault_term,
-    gemm_dims,
-    reuse_index,
-    reuse_time,
-    roofline,
-)
+from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, host_terms, reuse_index, roofline
 from edgelab.errors import EdgelabError
 from edgelab.profile import _trace, profile_model
 
@@ -586,14 +577,12 @@ def _reuse_arrays(layers: pd.DataFrame) -> dict[str, np.ndarray]:
     seg = np.zeros(n, dtype=np.int64)
     models = layers["model"].to_numpy()
     free, keys = layers["free"].to_numpy(bool), layers["key"].tolist()
-    start = 0
     for j, name in enumerate(dict.fromkeys(models)):
         idx = np.flatnonzero(models == name)
-        if len(idx) == 0 or idx[-1] - idx[0] + 1 != len(idx):
+        if idx[-1] - idx[0] + 1 != len(idx):
             raise ValueError(f"the layers of {name!r} must be contiguous")
-        start = int(idx[0])
         p, w = reuse_index(free[idx], keys[idx[0]:idx[-1] + 1])
-        prev[idx], wrap[idx], seg[idx] = p + start, w, j
+        prev[idx], wrap[idx], seg[idx] = p + idx[0], w, j
     return {"prev": prev, "wrap": wrap, "seg": seg}
 
 
@@ -608,14 +597,11 @@ def _predict_layers(th: np.ndarray, design: _Design, arr: dict[str, np.ndarray],
     hs = hs_tab[arr["hsfam"]]  # index -1 picks the zero row
     t = roofline(arr["flops"], arr["moved"], arr["dims"], eff[None], oh[None], hs[None],
                  np.array([peak]), bw * mem[None], np.array([p["roofline_p"]]))[0]
-    t = t + fault_term(arr["alloc"], np.array([p["page_fault_s_per_byte"]]),
-                       np.array([p["page_fault_threshold_bytes"]]))[0]
-    t = np.where(arr["free"], 0.0, t)
-    total = np.bincount(arr["seg"], weights=t)[arr["seg"]]
-    tau = reuse_time(t, arr["prev"], arr["wrap"], total)
-    t = t + cold_term(tau[None], cold[None], np.array([p["cold_halfsat_s"]]),
-                      np.array([p["cold_hill"]]))[0]
-    return np.where(arr["free"], 0.0, t)
+    return host_terms(t[None], arr["free"], arr["alloc"], arr["prev"], arr["wrap"],
+                      np.array([p["page_fault_s_per_byte"]]),
+                      np.array([p["page_fault_threshold_bytes"]]), cold[None],
+                      np.array([p["cold_halfsat_s"]]), np.array([p["cold_hill"]]),
+                      arr["seg"])[0]
 
 
 def _design_for(layers: pd.DataFrame) -> _Design:

@@ -77,9 +77,9 @@ class Device:
       repeated inference a kind met once last ran one inference ago) pays
       ``cold · τ^h / (τ^h + τ½^h)`` more: meanwhile its kernel's code, data and translations
       left the caches (measured on the host by ``tests/benchmarks/bench_cold.py``: a 1 KB
-      ReLU takes 4 µs when ReLU ran just before, 45 µs after 5 ms of a Python loop). ``cold`` is ``op_cold_penalty_s[key]`` (module,
-      op kind, then family, as for overheads), else ``cold_penalty_s``. ``0`` (default)
-      disables it.
+      ReLU takes 4 µs when ReLU ran just before, 45 µs after 5 ms of a Python loop).
+      ``cold`` is ``op_cold_penalty_s[key]`` (module, op kind, then family, as for
+      overheads), else ``cold_penalty_s``. ``0`` (default) disables it.
     * ``page_fault_s_per_byte`` and ``page_fault_threshold_bytes``: a layer that allocates
       ``a`` bytes of fresh output pays ``per_byte · a`` once ``a`` passes the threshold (see
       :func:`edgelab.cost.fault_term`): the allocator hands such blocks back to the operating

@@ -149,17 +149,23 @@ def reuse_index(free: np.ndarray, keys: Sequence[str]) -> tuple[np.ndarray, np.n
 
 
 def reuse_time(t: np.ndarray, prev: np.ndarray, wrap: np.ndarray,
-               total: np.ndarray | None = None) -> np.ndarray:
+               segments: np.ndarray | None = None) -> np.ndarray:
     """Seconds since each layer's kind last ran: the layers' times in between (seed 003 §V-C.2).
 
     ``t`` is ``(..., L)`` (free layers 0), ``prev`` and ``wrap`` come from :func:`reuse_index`;
-    a wrapped layer counts the rest of the previous inference too. ``total``, broadcastable to
-    ``t``, is the inference's time (default ``t.sum(-1)``); pass per-layer totals when ``t``
-    concatenates several models.
+    a wrapped layer counts the rest of the previous inference too. When ``t`` concatenates
+    several models, ``segments`` ``(L,)`` numbers each layer's model (0, 1, ...), so that a
+    wrapped layer counts its own model's inference time.
     """
     t = np.asarray(t, dtype=np.float64)
     cs = np.cumsum(t, axis=-1) - t  # time before layer i
-    tot = t.sum(axis=-1, keepdims=True) if total is None else total
+    if segments is None:
+        tot = t.sum(axis=-1, keepdims=True)
+    else:
+        seg = np.asarray(segments, dtype=np.int64)
+        rows = t.reshape(-1, t.shape[-1])
+        sums = np.stack([np.bincount(seg, weights=r) for r in rows])
+        tot = sums[:, seg].reshape(t.shape)
     return cs - cs[..., prev] - t[..., prev] + np.where(wrap, tot, 0.0)
 
 
@@ -204,6 +210,21 @@ def fault_term(alloc: np.ndarray, per_byte: np.ndarray, threshold: np.ndarray) -
     th = np.asarray(threshold, dtype=np.float64)[:, None]
     share = _hill(a, np.where(th > 0, th, 1.0), FAULT_STEEPNESS)
     return np.where((pb > 0) & (a > 0), pb * a * share, 0.0)
+
+
+def host_terms(t: np.ndarray, free: np.ndarray, alloc: np.ndarray, prev: np.ndarray,
+               wrap: np.ndarray, fault_per_byte: np.ndarray, fault_threshold: np.ndarray,
+               cold: np.ndarray, cold_halfsat_s: np.ndarray, cold_hill: np.ndarray,
+               segments: np.ndarray | None = None) -> np.ndarray:
+    """Roofline times ``t`` ``(D, L)`` plus the fault and cache-cold terms; free layers cost 0.
+
+    :func:`fault_term` first, then :func:`cold_term` on the time since each layer's kind last
+    ran (:func:`reuse_time` of those times). Shared by :func:`layer_latency_grid` and the host
+    calibration's fit, like :func:`roofline`, so the two cannot drift apart.
+    """
+    t = np.where(free, 0.0, t + fault_term(alloc, fault_per_byte, fault_threshold))
+    t = t + cold_term(reuse_time(t, prev, wrap, segments), cold, cold_halfsat_s, cold_hill)
+    return np.where(free, 0.0, t)
 
 
 def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.ndarray,
@@ -253,16 +274,12 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     )
     lat[:, s["free"]] = 0.0
     faults = np.array([d.page_fault_s_per_byte for d in devs], dtype=np.float64)
-    if np.any(faults > 0):
-        lat = lat + fault_term(s["alloc"], faults, np.array(
-            [d.page_fault_threshold_bytes for d in devs], dtype=np.float64))
-        lat[:, s["free"]] = 0.0
     cold = np.array([[d.cold_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
-    if np.any(cold > 0):
-        lat = lat + cold_term(reuse_time(lat, s["prev"], s["wrap"]), cold,
-                              np.array([d.cold_halfsat_s for d in devs], dtype=np.float64),
-                              np.array([d.cold_hill for d in devs], dtype=np.float64))
-        lat[:, s["free"]] = 0.0
+    if np.any(faults > 0) or np.any(cold > 0):  # catalog devices: plain roofline
+        lat = host_terms(lat, s["free"], s["alloc"], s["prev"], s["wrap"], faults,
+                         np.array([d.page_fault_threshold_bytes for d in devs], dtype=np.float64),
+                         cold, np.array([d.cold_halfsat_s for d in devs], dtype=np.float64),
+                         np.array([d.cold_hill for d in devs], dtype=np.float64))
     return lat
 
 

@@ -74,13 +74,7 @@ def _alloc_bytes(out: Any, inputs: Any) -> int:
 
 
 def _nbytes(x: Any) -> int:
-    if isinstance(x, torch.Tensor):
-        return x.numel() * x.element_size()
-    if isinstance(x, list | tuple):
-        return sum(_nbytes(v) for v in x)
-    if isinstance(x, dict):
-        return sum(_nbytes(v) for v in x.values())
-    return 0
+    return sum(t.numel() * t.element_size() for t in _tensors(x))
 
 
 def _shape(x: Any) -> str:
