@@ -4,37 +4,46 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
-STAMP  := $(VENV)/.edgelab-installed
+# The main job installs the runtime only (requirements.txt); the tests add their own stack
+# (requirements-test.txt: pytest, ruff, JupyterLab, Playwright, Flower with Ray) on top.
+RUNTIME := $(VENV)/.edgelab-runtime
+TESTS   := $(VENV)/.edgelab-tests
 
-.PHONY: venv reproduce reproduce-full test test-fast lint bench clean
+.PHONY: venv venv-test reproduce reproduce-full test test-fast lint bench clean
 
-$(STAMP): pyproject.toml requirements.txt requirements-test.txt
+$(RUNTIME): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	touch $(RUNTIME)
 
-venv: $(STAMP)
+$(TESTS): $(RUNTIME) requirements-test.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	touch $(TESTS)
+
+venv: $(RUNTIME)
+
+venv-test: $(TESTS)
 
 ## The main job: re-run every chapter in quick mode and regenerate the tables into $(OUT)/.
-reproduce: $(STAMP)
+reproduce: $(RUNTIME)
 	$(BIN)/edgelab reproduce --quick --out $(OUT)
 
 ## The nightly: full mode.
-reproduce-full: $(STAMP)
+reproduce-full: $(RUNTIME)
 	$(BIN)/edgelab reproduce --full --out $(OUT)
 
 ## The whole test suite, notebooks included, and the linter.
-test: $(STAMP)
+test: $(TESTS)
 	$(BIN)/ruff check edgelab tests tools
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(TESTS)
 	$(BIN)/ruff check edgelab tests tools
 
 ## Printed benchmarks (ratios, not timed tests).
-bench: $(STAMP)
+bench: $(TESTS)
 	$(BIN)/python tests/benchmarks/bench_calibrate.py
 
 clean:

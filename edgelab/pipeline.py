@@ -53,6 +53,8 @@ __all__ = [
     "ChapterResult",
     "ReproduceResult",
     "CompareReport",
+    "CELL_TIMEOUT_S",
+    "check_kernel",
     "find_notebooks_dir",
     "discover_notebooks",
     "input_fingerprint",
@@ -114,6 +116,8 @@ class ChapterResult:
     cell_index: int | None = None  # index of the failing cell in the *source* notebook
     cell_source: str | None = None  # first line of the failing cell's source
     outputs: dict[str, str] = field(default_factory=dict)  # tables file -> sha256
+    retries: int = 0  # re-executions after a kernel stall (at most one)
+    kernel_log: str | None = None  # the kernel's stdout/stderr, kept when the chapter failed
 
     @property
     def ok(self) -> bool:
@@ -125,7 +129,10 @@ class ChapterResult:
         where = f"cell {self.cell_index}" if self.cell_index is not None else "before any cell"
         if self.cell_source:
             where += f" (`{self.cell_source}`)"
-        return f"{where}: {self.error}"
+        text = f"{where}: {self.error}"
+        if self.kernel_log:
+            text += f" [kernel log: {self.kernel_log}]"
+        return text
 
 
 @dataclass
@@ -327,28 +334,69 @@ def run_chapter(
     inputs: dict[str, str] | None = None,
     kernel: str = "python3",
     cell_timeout: float | None = None,
+    echo: Callable[[str], None] | None = None,
 ) -> ChapterResult:
     """Run one chapter through papermill into ``OUT/runs/<name>.ipynb`` and write its manifest.
 
     Never raises for a failing notebook: the error, the failing cell (index in the source
-    notebook and first line) and the status are returned and stored in the manifest.
+    notebook and first line) and the status are returned and stored in the manifest. A chapter
+    whose kernel stalls (:class:`~edgelab._nbexec.KernelStallError`) is re-executed once, and
+    ``echo`` (if given) is told so; a second stall fails it. The kernel's own output goes to
+    ``OUT/runs/<name>.kernel.log``, kept only when the chapter failed.
     """
-    import nbformat
-    from papermill.exceptions import PapermillExecutionError
-
-    from edgelab._nbexec import execute_notebook
-
     nb_path = Path(notebook).resolve()
     out = Path(out).resolve()
     name = nb_path.stem
     runs = out / RUNS
     runs.mkdir(parents=True, exist_ok=True)
-    _clear_chapter(out, name)
     partial = runs / f".{name}.partial.ipynb"
     final = runs / f"{name}.ipynb"
+    log = runs / f"{name}.kernel.log"
     inputs = inputs or input_fingerprint(nb_path, params)
-    res = ChapterResult(name=name, status="ok")
     t0 = time.perf_counter()
+    for attempt in range(2):
+        _clear_chapter(out, name)
+        res, stalled = _execute_once(nb_path, partial, log, params, kernel, cell_timeout)
+        res.retries = attempt
+        if not stalled or attempt == 1:
+            break
+        if echo is not None:
+            echo(f"  retry  {name}: {res.error}; re-running the chapter once")
+    res.seconds = time.perf_counter() - t0
+    if partial.exists():
+        os.replace(partial, final)
+    if res.ok:
+        with contextlib.suppress(OSError):
+            log.unlink()
+    elif log.exists() and log.stat().st_size:
+        res.kernel_log = str(log)
+    res.outputs = _chapter_outputs(out, name)
+    manifest = {
+        "name": name,
+        "notebook": nb_path.name,
+        "inputs": inputs,
+        **{k: v for k, v in asdict(res).items() if k != "name"},
+    }
+    atomic_write_text(runs / f"{name}.json", json.dumps(manifest, sort_keys=True, indent=2) + "\n")
+    return res
+
+
+def _execute_once(
+    nb_path: Path,
+    partial: Path,
+    log: Path,
+    params: dict[str, Any],
+    kernel: str,
+    cell_timeout: float | None,
+) -> tuple[ChapterResult, bool]:
+    """One papermill execution of a chapter; returns its result and whether the kernel stalled."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from edgelab._nbexec import KernelStallError, execute_notebook
+
+    res = ChapterResult(name=nb_path.stem, status="ok")
+    stalled = False
     try:
         with _kernel_env():
             execute_notebook(
@@ -360,6 +408,7 @@ def run_chapter(
                 cwd=str(nb_path.parent),
                 execution_timeout=cell_timeout,
                 log_output=False,
+                kernel_log=str(log),
             )
     except PapermillExecutionError as e:
         res.status = "failed"
@@ -378,30 +427,72 @@ def run_chapter(
             res.cell_index = e.cell_index
         src = (e.source or "").strip().splitlines()
         res.cell_source = src[0][:120] if src else ""
+    except KernelStallError as e:
+        stalled = True
+        res.status = "failed"
+        res.error = f"KernelStallError: {e.reason}"
+        res.cell_index = _stalled_source_index(partial, e.cell_index, nb_path)
+        res.cell_source = _first_line(nb_path, res.cell_index)
     except Exception as e:  # noqa: BLE001 - kernel died, bad JSON, timeout...: isolate the chapter
         res.status = "failed"
         res.error = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}".rstrip(
             ": "
         )
-    res.seconds = time.perf_counter() - t0
-    if partial.exists():
-        os.replace(partial, final)
-    res.outputs = _chapter_outputs(out, name)
-    manifest = {
-        "name": name,
-        "notebook": nb_path.name,
-        "inputs": inputs,
-        **{k: v for k, v in asdict(res).items() if k != "name"},
-    }
-    atomic_write_text(runs / f"{name}.json", json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-    return res
+    return res, stalled
+
+
+def _stalled_source_index(partial: Path, executed_index: int | None, nb_path: Path) -> int | None:
+    """The source-notebook index of the executed cell ``executed_index`` (papermill injects one)."""
+    import nbformat
+
+    if executed_index is None:
+        return None
+    try:
+        executed = nbformat.read(str(partial), as_version=4)
+        return _source_index(executed, executed_index)
+    except Exception:  # noqa: BLE001 - best effort: the partial copy may be missing
+        return executed_index
+
+
+def _first_line(nb_path: Path, index: int | None) -> str | None:
+    """The first line of cell ``index`` of the source notebook (for failure lines)."""
+    import nbformat
+
+    if index is None:
+        return None
+    try:
+        src = nbformat.read(str(nb_path), as_version=4).cells[index].source.strip().splitlines()
+    except Exception:  # noqa: BLE001 - best effort only
+        return None
+    return src[0][:120] if src else ""
 
 
 def _run_chapter_job(
     args: tuple[str, str, dict[str, Any], dict[str, str], str, float | None],
+    echo: Callable[[str], None] | None = None,
 ) -> ChapterResult:
     nb, out, params, inputs, kernel, cell_timeout = args
-    return run_chapter(nb, out, params, inputs=inputs, kernel=kernel, cell_timeout=cell_timeout)
+    return run_chapter(
+        nb, out, params, inputs=inputs, kernel=kernel, cell_timeout=cell_timeout, echo=echo
+    )
+
+
+#: Default longest run of one cell, by mode: quick chapters take seconds, full ones minutes.
+CELL_TIMEOUT_S = {"quick": 300.0, "full": 1800.0}
+
+
+def check_kernel(kernel: str) -> None:
+    """Raise :class:`~edgelab.errors.EdgelabError` unless a Jupyter kernel ``kernel`` exists."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    ksm = KernelSpecManager()
+    try:
+        ksm.get_kernel_spec(kernel)
+    except NoSuchKernel:
+        names = ", ".join(sorted(ksm.find_kernel_specs())) or "none"
+        raise EdgelabError(
+            f"--kernel: no Jupyter kernel named {kernel!r}; installed kernels: {names}"
+        ) from None
 
 
 def reproduce(
@@ -414,7 +505,7 @@ def reproduce(
     resume: bool = False,
     notebooks_dir: str | os.PathLike[str] | None = None,
     kernel: str = "python3",
-    cell_timeout: float | None = None,
+    cell_timeout: float | None | str = "auto",
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
 ) -> ReproduceResult:
@@ -422,13 +513,24 @@ def reproduce(
 
     One failing chapter does not stop the others; the result's ``exit_status`` is 1 if any
     failed. With ``resume`` a chapter is skipped when its notebook, edgelab version/sources
-    and parameters are unchanged and its recorded outputs are intact. Raises
-    :class:`~edgelab.errors.EdgelabError` if no chapter matches.
+    and parameters are unchanged and its recorded outputs are intact. ``cell_timeout`` is the
+    longest one cell may run, in seconds (``None``: no limit; ``"auto"``: 300 s in quick mode,
+    1,800 s in full mode). Raises :class:`~edgelab.errors.EdgelabError` if no chapter matches
+    or the kernel does not exist (checked once, before the first chapter).
     """
     from tqdm.auto import tqdm
 
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    if cell_timeout == "auto":
+        cell_timeout = CELL_TIMEOUT_S["quick" if quick else "full"]
+    elif cell_timeout is not None and not (
+        isinstance(cell_timeout, int | float) and 0 < cell_timeout < math.inf
+    ):
+        raise ValueError(
+            f"cell_timeout: a number of seconds > 0, None or 'auto', got {cell_timeout!r}"
+        )
+    check_kernel(kernel)
     t_start = time.perf_counter()
     nb_dir = find_notebooks_dir(notebooks_dir)
     notebooks = discover_notebooks(nb_dir, only)
@@ -465,6 +567,8 @@ def reproduce(
     def report(r: ChapterResult) -> None:
         results[r.name] = r
         line = f"{r.status:>7}  {r.name}  {r.seconds:7.1f} s"
+        if r.retries:
+            line += "  (re-run once after a kernel stall)"
         if r.status == "failed":
             line += f"  -- {r.describe_failure()}"
         elif r.status == "skipped":
@@ -481,7 +585,7 @@ def reproduce(
     if jobs == 1 or len(jobs_args) <= 1:
         for a in jobs_args:
             bar.set_postfix_str(Path(a[0]).stem)
-            report(_run_chapter_job(a))
+            report(_run_chapter_job(a, echo=say))
     else:
         # "spawn", not Linux's default fork: a fork of a process that has run threads (a Jupyter
         # client, gRPC inside Ray/Flower) can deadlock in the child on a lock held at fork time.

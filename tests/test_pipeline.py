@@ -19,7 +19,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from edgelab import cli_pipeline, pipeline
+from edgelab import pipeline
+from edgelab.cli import main as cli_main
 from edgelab.pipeline import (
     compare_runs,
     compile_summary,
@@ -169,7 +170,7 @@ def test_discover_only_glob(tmp_path: Path) -> None:
 
 def test_reproduce_without_chapters_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "nbs").mkdir()
-    code = cli_pipeline.main(
+    code = cli_main(
         ["reproduce", "--notebooks", str(tmp_path / "nbs"), "--out", str(tmp_path / "o")]
     )
     assert code == 2
@@ -224,7 +225,7 @@ def test_summary_rows_and_verdicts(two_runs: tuple[Path, Path, Path]) -> None:
 # ============================================================================ compare
 def test_compare_identical_runs_exit_0(two_runs: tuple[Path, Path, Path]) -> None:
     _, a, b = two_runs
-    assert cli_pipeline.main(["compare", str(a), str(b)]) == 0
+    assert cli_main(["compare", str(a), str(b)]) == 0
 
 
 def test_compare_detects_changed_cell(
@@ -238,11 +239,11 @@ def test_compare_detects_changed_cell(
     x, y = rows[2].split(",")
     rows[2] = f"{x},{float(y) * 1.01}"
     t.write_text("\n".join(rows) + "\n")
-    assert cli_pipeline.main(["compare", str(a), str(c)]) == 1
+    assert cli_main(["compare", str(a), str(c)]) == 1
     out = capsys.readouterr().out
     assert "00_alpha__sample.csv: row 2, column 'y'" in out
     # within a loose tolerance it is not drift
-    assert cli_pipeline.main(["compare", str(a), str(c), "--rtol", "0.02"]) == 0
+    assert cli_main(["compare", str(a), str(c), "--rtol", "0.02"]) == 0
 
 
 def test_compare_claims_and_files(tmp_path: Path) -> None:
@@ -261,14 +262,14 @@ def test_compare_claims_and_files(tmp_path: Path) -> None:
     assert rep.added == ["tables/c__new.csv"] and not rep.differs() and rep.differs(strict=True)
     (a / "tables" / "c__gone.csv").write_text("a\n1\n")
     assert compare_runs(a, b).removed == ["tables/c__gone.csv"]
-    assert cli_pipeline.main(["compare", str(a), str(b)]) == 1
+    assert cli_main(["compare", str(a), str(b)]) == 1
     # text cells compare exactly, numbers numerically ("1.0" == "1")
     (b / "tables" / "c__t.csv").write_text("k,v\nx,1\ny,2\n")
     (a / "tables" / "c__gone.csv").unlink()
     assert not compare_runs(a, b).differs()
     (b / "tables" / "c__t.csv").write_text("k,v\nX,1\ny,2\n")
     assert compare_runs(a, b).changed == ["tables/c__t.csv: row 1, column 'k': 'x' -> 'X'"]
-    assert cli_pipeline.main(["compare", str(a), str(tmp_path / "missing")]) == 2
+    assert cli_main(["compare", str(a), str(tmp_path / "missing")]) == 2
 
 
 # ============================================================================ resume
@@ -333,7 +334,7 @@ def test_failing_chapter_is_isolated_and_named(tmp_path: Path) -> None:
     make_notebook(nbs / "00_bad.ipynb", "x = 1", extra_cells=["y = 2\nresult = 1 / 0", "z = 3"])
     good_notebook(nbs, "01_good")
     out = tmp_path / "OUT"
-    code = cli_pipeline.main(
+    code = cli_main(
         ["reproduce", "--notebooks", str(nbs), "--out", str(out), "--no-progress"]
     )
     assert code == 1

@@ -32,22 +32,14 @@ def _assigned_names(source: str) -> set[str]:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_chapter_runs_quick(notebook: Path, tmp_path: Path) -> None:
-    """papermill the chapter with quick=True, seed=0 into tmp_path; it must record tables."""
-    from edgelab._nbexec import execute_notebook
-    from edgelab.pipeline import _kernel_env
+    """Run the chapter as ``edgelab reproduce --quick`` does; it must record tables."""
+    from edgelab.pipeline import run_chapter
 
     out = tmp_path / "out"
-    with _kernel_env():  # the kernel imports this checkout's edgelab
-        execute_notebook(
-            str(notebook),
-            str(tmp_path / notebook.name),
-            parameters={"quick": True, "seed": 0, "out_dir": str(out)},
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(notebook.parent),
-            execution_timeout=300,  # a hung cell fails the test; quick chapters take seconds
-            start_timeout=120,
-        )
+    # a hung cell fails the test (quick chapters take seconds); a stalled kernel is re-run once
+    res = run_chapter(notebook, out, {"quick": True, "seed": 0, "out_dir": str(out)},
+                      cell_timeout=300)
+    assert res.ok, f"{notebook.name} failed at {res.describe_failure()}"
     written = sorted(p.name for p in (out / "tables").glob(f"{notebook.stem}__*"))
     assert written, f"{notebook.name} ran but recorded no tables under OUT/tables/"
     assert not list((out / "tables").glob("*.tmp")), "a temporary file was left behind"
