@@ -42,8 +42,12 @@ as :func:`~edgelab.federated.engine.simulate` with ``engine="sequential"``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -53,7 +57,8 @@ import torch
 
 __all__ = ["FLOWER_VERSION", "flower_available", "FlowerSettings", "FlowerResult",
            "make_client_app", "make_server_app", "run_flower_simulation", "write_flower_app",
-           "pyproject_text", "flower_config_text"]
+           "pyproject_text", "flower_config_text", "ray_on_loopback", "RAY_LOOPBACK_INIT_ARGS",
+           "RAY_LOCAL_ONLY_ENV"]
 
 #: The Flower release the ``edgelab[flower]`` extra pins (see pyproject.toml).
 FLOWER_VERSION = "1.41.0"
@@ -224,11 +229,59 @@ def make_server_app(settings: FlowerSettings | None = None, sink: dict[str, Any]
     return app
 
 
+#: The environment switch Ray reads (once, at import, into
+#: ``ray._private.ray_constants.ENABLE_RAY_CLUSTER``) to run a single-node instance on loopback.
+RAY_LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+#: ``ray.init`` arguments for a Ray instance that serves this machine only: no dashboard, the
+#: node's address (which every Ray gRPC server binds to when it is ``127.0.0.1``) on loopback.
+RAY_LOOPBACK_INIT_ARGS: dict[str, Any] = {"include_dashboard": False,
+                                          "dashboard_host": "127.0.0.1",
+                                          "_node_ip_address": "127.0.0.1"}
+
+
+@contextlib.contextmanager
+def ray_on_loopback() -> Iterator[None]:
+    """Within the block, a Ray instance started by this process listens on 127.0.0.1 only.
+
+    Seed 003 §IV-C.1 runs federated learning in one process through Flower's Simulation Runtime
+    (Ray); nothing in it should be reachable from the network. Ray's C++ servers (GCS, raylet,
+    each worker's core-worker server) bind ``127.0.0.1`` only when the node's IP address is
+    ``127.0.0.1`` and ``0.0.0.0``/``[::]`` otherwise; the Python agents (runtime-env agent,
+    autoscaler metrics) bind the node's IP. ``ray.init(_node_ip_address="127.0.0.1")`` alone does
+    not do it: Ray replaces a loopback address with the machine's routable one
+    (``services.resolve_ip_for_localhost``) unless its single-machine switch
+    (:data:`RAY_LOCAL_ONLY_ENV` = ``0``, what Ray uses on macOS and Windows) is off. This sets
+    the switch in the environment (inherited by the raylet and its workers) and in Ray's
+    constants if Ray is already imported, and restores both on exit. A Ray instance that is
+    already running (``ray.is_initialized()``) is reused by Flower as it is.
+    """
+    old_env = os.environ.get(RAY_LOCAL_ONLY_ENV)
+    consts = sys.modules.get("ray._private.ray_constants")
+    old_const = getattr(consts, "ENABLE_RAY_CLUSTER", None)
+    os.environ[RAY_LOCAL_ONLY_ENV] = "0"
+    if consts is not None:
+        consts.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        if old_env is None:
+            os.environ.pop(RAY_LOCAL_ONLY_ENV, None)
+        else:
+            os.environ[RAY_LOCAL_ONLY_ENV] = old_env
+        consts = sys.modules.get("ray._private.ray_constants")
+        if consts is not None:
+            if old_const is None:  # Ray was imported inside the block: what it would have read
+                old_const = old_env.strip().lower() in ("1", "true") if old_env is not None \
+                    else not getattr(consts, "IS_WINDOWS_OR_OSX", False)
+            consts.ENABLE_RAY_CLUSTER = old_const
+
+
 def run_flower_simulation(settings: FlowerSettings | None = None, *, num_workers: int = 2,
                           verbose: bool = False) -> FlowerResult:
     """Run the workload in Flower's Simulation Runtime (Ray, ``num_workers`` CPU workers).
 
-    Seed 003 §IV-C.1. Returns the final model and accuracy, to compare with
+    Seed 003 §IV-C.1. Ray listens on 127.0.0.1 only (:func:`ray_on_loopback`). Returns the final model and accuracy, to compare with
     :func:`~edgelab.federated.engine.simulate` (``engine="sequential"``) on the same settings.
     """
     _require_flwr()
@@ -244,12 +297,13 @@ def run_flower_simulation(settings: FlowerSettings | None = None, *, num_workers
     if not verbose:
         logging.getLogger("flwr").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    run_simulation(server_app=make_server_app(s, sink), client_app=make_client_app(s),
-                   num_supernodes=s.n_clients,
-                   backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
-                                   "init_args": {"num_cpus": w, "num_gpus": 0,
-                                                 "include_dashboard": False}},
-                   verbose_logging=verbose)
+    with ray_on_loopback():
+        run_simulation(server_app=make_server_app(s, sink), client_app=make_client_app(s),
+                       num_supernodes=s.n_clients,
+                       backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
+                                       "init_args": {"num_cpus": w, "num_gpus": 0,
+                                                     **RAY_LOOPBACK_INIT_ARGS}},
+                       verbose_logging=verbose)
     wall = time.perf_counter() - t0
     if "params" not in sink:
         raise RuntimeError("the Flower simulation ended without a result (see its log above)")
