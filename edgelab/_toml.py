@@ -1,4 +1,4 @@
-"""A small TOML encoder for the files edgelab writes (Flower App ``pyproject.toml``, ``config.toml``).
+"""A small TOML encoder for the files edgelab writes (a Flower App's TOML files).
 
 Only what those files need: bare or quoted keys and scalar values (booleans, integers, finite
 floats, strings). Strings are TOML basic strings with every character the specification does

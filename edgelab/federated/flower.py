@@ -21,10 +21,10 @@ A real deployment on localhost (each command in its own terminal; ``APP`` is a f
 :func:`write_flower_app`; with ``--insecure`` nothing is encrypted: for a demo on one machine)::
 
     python -c "from edgelab.federated.flower import write_flower_app; write_flower_app('APP', n_clients=2)"
-    flower-superlink --insecure --disable-runtime-dependency-installation
-    flower-supernode --insecure --superlink 127.0.0.1:8000 --port 9094 \\
+    flower-superlink --insecure --host 127.0.0.1 --disable-runtime-dependency-installation
+    flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9094 \\
         --node-config "partition-id=0 num-partitions=2"
-    flower-supernode --insecure --superlink 127.0.0.1:8000 --port 9095 \\
+    flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9095 \\
         --node-config "partition-id=1 num-partitions=2"
     FLWR_HOME=APP/.flwr flwr run APP local-deployment --stream
 
@@ -32,8 +32,9 @@ A real deployment on localhost (each command in its own terminal; ``APP`` is a f
 ``edgelab.federated.flower_app:server_app`` / ``:client_app`` and the run config) and
 ``APP/.flwr/config.toml``, a Flower configuration whose ``local-deployment`` connection is the
 SuperLink at ``127.0.0.1:8000`` (``FLWR_HOME`` points ``flwr`` at it rather than at
-``~/.flwr``). Flower 1.41 serves the SuperLink's Fleet, Control and Runtime APIs on that one
-HTTP port; each SuperNode needs its own ``--port``. SuperNodes must run where ``edgelab`` is
+``~/.flwr``). Nothing is encrypted or authenticated, so every service stays on loopback
+(``--host 127.0.0.1``, Flower 1.41's default, spelled out). Flower 1.41 serves the SuperLink's
+Fleet, Control and Runtime APIs on that one HTTP port; each SuperNode needs its own ``--port``. SuperNodes must run where ``edgelab`` is
 installed (the app imports it; the App does not list it as a dependency, and
 ``--disable-runtime-dependency-installation`` stops the SuperLink from installing anything).
 Checked on localhost with flwr 1.41.0: 2 SuperNodes, 2 rounds, the same test accuracy per round
@@ -64,8 +65,8 @@ from edgelab._toml import toml_key, toml_string, toml_value
 
 __all__ = ["FLOWER_VERSION", "flower_available", "FlowerSettings", "FlowerResult",
            "make_client_app", "make_server_app", "run_flower_simulation", "write_flower_app",
-           "pyproject_text", "flower_config_text", "check_superlink", "ray_on_loopback", "RAY_LOOPBACK_INIT_ARGS",
-           "RAY_LOCAL_ONLY_ENV"]
+           "pyproject_text", "flower_config_text", "check_superlink", "ray_on_loopback",
+           "RAY_LOOPBACK_INIT_ARGS", "RAY_LOCAL_ONLY_ENV"]
 
 #: The Flower release the ``edgelab[flower]`` extra pins (see pyproject.toml).
 FLOWER_VERSION = "1.41.0"
@@ -288,7 +289,8 @@ def run_flower_simulation(settings: FlowerSettings | None = None, *, num_workers
                           verbose: bool = False) -> FlowerResult:
     """Run the workload in Flower's Simulation Runtime (Ray, ``num_workers`` CPU workers).
 
-    Seed 003 §IV-C.1. Ray listens on 127.0.0.1 only (:func:`ray_on_loopback`). Returns the final model and accuracy, to compare with
+    Seed 003 §IV-C.1. Ray listens on 127.0.0.1 only (:func:`ray_on_loopback`). Returns the
+    final model and accuracy, to compare with
     :func:`~edgelab.federated.engine.simulate` (``engine="sequential"``) on the same settings.
     """
     _require_flwr()
@@ -326,11 +328,13 @@ def _valid_settings(settings: FlowerSettings | None) -> FlowerSettings:
         v = getattr(s, name)
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= 10**9:
             raise ValueError(f"{name}: an integer in [1, {10**9}], got {v!r}")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, numbers.Integral) or not 0 <= s.seed < 2**63:
+    if isinstance(s.seed, bool) or not isinstance(s.seed, numbers.Integral) \
+            or not 0 <= s.seed < 2**63:
         raise ValueError(f"seed: an integer in [0, 2**63), got {s.seed!r}")
     for name in ("lr", "alpha"):
         v = getattr(s, name)
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (math.isfinite(v) and v > 0):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) \
+                or not (math.isfinite(v) and v > 0):
             raise ValueError(f"{name}: a finite number > 0, got {v!r}")
     if isinstance(s.fraction, bool) or not isinstance(s.fraction, numbers.Real) \
             or not 0 < s.fraction <= 1:
@@ -422,7 +426,8 @@ options.num-supernodes = {toml_value(n_supernodes)}
 """
 
 
-def write_flower_app(path: str | Path, *, superlink: str = "127.0.0.1:8000", **settings: Any) -> Path:
+def write_flower_app(path: str | Path, *, superlink: str = "127.0.0.1:8000",
+                     **settings: Any) -> Path:
     """Write a Flower App folder for ``flwr run`` (seed 003 §IV-C.1): ``pyproject.toml`` and
     ``.flwr/config.toml`` (the SuperLink connections; use it with ``FLWR_HOME=APP/.flwr``, and
     Flower leaves ``.flwr`` out of the app bundle). ``settings`` are :class:`FlowerSettings`

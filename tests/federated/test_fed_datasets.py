@@ -82,7 +82,7 @@ def test_idx_bad_files(tmp_path, raw, match):
         load_idx(tmp_path / "missing.idx")
 
 
-# --------------------------------------------------------------------- bounded IDX reading (issue 10)
+# ------------------------------------------------------------- bounded IDX reading (issue 10)
 def _idx(shape, code=0x08, body=None):
     head = struct.pack(">HBB", 0, code, len(shape)) + struct.pack(f">{len(shape)}I", *shape)
     n = int(np.prod(shape)) if shape else 1
@@ -151,7 +151,8 @@ def test_idx_huge_declared_dims_fail_fast(tmp_path, gz):
     p = tmp_path / "dims.idx"
     p.write_bytes(gzip.compress(raw) if gz else raw)
     with pytest.raises(IdxFormatError, match=r"max_bytes=1073741824 bytes, got .*dims\.idx.* "
-                                             r"255 dimensions\) of float32 \(over 10\*\*18 bytes\)"):
+                                             r"255 dimensions\) of float32 "
+                                             r"\(over 10\*\*18 bytes\)"):
         load_idx(p)
 
 
@@ -185,7 +186,10 @@ def test_write_idx_is_atomic_and_reproducible(tmp_path, monkeypatch):
     p = write_idx(tmp_path / "a.idx.gz", a)
     first = p.read_bytes()
     assert write_idx(p, a).read_bytes() == first  # no timestamp in the gzip header
-    monkeypatch.setattr(_io.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    def replace(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_io.os, "replace", replace)
     with pytest.raises(OSError, match="disk full"):
         write_idx(p, np.zeros(5, np.uint8))
     assert p.read_bytes() == first and sorted(x.name for x in tmp_path.iterdir()) == ["a.idx.gz"]

@@ -79,12 +79,14 @@ def _run_watching_sockets(args: list[str], bound_s: float) -> tuple[int, str, di
                     try:
                         name = pr.name()
                         for kind, ip, port in _bound_sockets(pr):
-                            seen.setdefault((pr.pid, name, kind, ip, port), " ".join(pr.cmdline())[:200])
+                            seen.setdefault((pr.pid, name, kind, ip, port),
+                                            " ".join(pr.cmdline())[:200])
                     except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                         continue
                 time.sleep(0.1)
         finally:
-            for pr in reversed(list(known.values())):  # on timeout or error: nothing outlives the test
+            # on timeout or error: nothing outlives the test
+            for pr in reversed(list(known.values())):
                 if pr.pid != child.pid:
                     with contextlib.suppress(psutil.Error):
                         if pr.is_running():
@@ -101,7 +103,8 @@ def flower_run(tmp_path_factory):
     """One small Flower simulation (3 clients, 2 rounds) in a child process, watched for sockets."""
     pytest.importorskip("psutil")
     dest = tmp_path_factory.mktemp("flower") / "flower.pt"
-    rc, stderr, sockets = _run_watching_sockets([sys.executable, "-c", CHILD, str(dest)], RUN_BOUND_S)
+    rc, stderr, sockets = _run_watching_sockets([sys.executable, "-c", CHILD, str(dest)],
+                                                RUN_BOUND_S)
     return rc, stderr, sockets, dest
 
 
