@@ -9,15 +9,20 @@ scikit-learn); the synthetic generators are seeded Gaussian classes and a drifti
 from __future__ import annotations
 
 import gzip
+import math
+import os
 import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
 
+from edgelab._io import atomic_write_bytes
 from edgelab._validate import choice, integer_in, positive
 from edgelab.errors import EdgelabError
 
@@ -29,6 +34,8 @@ __all__ = [
     "synthetic_stream",
     "load_idx",
     "write_idx",
+    "IdxFormatError",
+    "IDX_MAX_BYTES",
 ]
 
 SHAPES = ("flat", "image")
@@ -174,45 +181,104 @@ _IDX_DTYPES: dict[int, np.dtype] = {
 }
 
 
-def _open_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            raise EdgelabError(f"{path}: not a valid gzip file ({e})") from None
-    return raw
+#: Default bound on an IDX file's (decompressed) size: 1 GiB. MNIST's largest file is 47 MB.
+IDX_MAX_BYTES = 1 << 30
 
 
-def load_idx(path: str | Path) -> np.ndarray:
+class IdxFormatError(EdgelabError, ValueError):
+    """An IDX file that is malformed, truncated, or larger than the bound :func:`load_idx` reads."""
+
+
+def _read_exactly(f: BinaryIO, n: int) -> bytearray:
+    """Up to ``n`` bytes from ``f`` (fewer only at end of stream), read in chunks of at most
+    16 MiB, so memory follows the data actually there, not a size a header claims."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = f.read(min(n - len(buf), 1 << 24))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def load_idx(path: str | Path, *, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     """Read an IDX file (the MNIST format; ``.gz`` accepted) into a numpy array.
 
     The header is two zero bytes, a type byte (0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int,
     0x0D float, 0x0E double), the number of dimensions, then one big-endian uint32 per
     dimension. Returns a native-endian array of that shape. Used for MNIST-sized federated
     experiments (seed 003 §IV-C.1) when the files are already on disk: nothing is downloaded.
+
+    Bounded: the size the header declares must be at most ``max_bytes`` (checked before the
+    body is read) and must match the data exactly. A gzip file is decompressed as a stream and
+    never past the declared size plus one byte, so a small file that inflates to gigabytes is
+    rejected after reading at most ``max_bytes + 1`` bytes. A malformed, truncated, oversized
+    or overlong file raises :class:`IdxFormatError` (a ``ValueError``) naming the file.
     """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int | np.integer) or max_bytes < 4:
+        raise ValueError(f"max_bytes: an integer ≥ 4, got {max_bytes!r}")
     p = Path(path)
     if not p.is_file():
         raise EdgelabError(f"IDX file not found: {p}")
-    data = _open_bytes(p)
-    if len(data) < 4:
-        raise EdgelabError(f"{p}: too short to be an IDX file ({len(data)} bytes)")
-    zero, code, ndim = struct.unpack(">HBB", data[:4])
+    with open(p, "rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        try:
+            if gz:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as f:
+                    return _parse_idx(f, p, int(max_bytes), None)
+            return _parse_idx(raw, p, int(max_bytes), os.fstat(raw.fileno()).st_size)
+        except (OSError, EOFError, zlib.error) as e:
+            if not gz:
+                raise
+            raise IdxFormatError(f"path: a valid gzip file, got {str(p)!r} ({e})") from None
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """A shape for a message: in full up to 6 dimensions, else the first 4 and the count."""
+    if len(shape) <= 6:
+        return str(tuple(shape))
+    return f"({', '.join(map(str, shape[:4]))}, ... {len(shape)} dimensions)"
+
+
+def _parse_idx(f: BinaryIO, p: Path, max_bytes: int, size: int | None) -> np.ndarray:
+    """The array in the IDX stream ``f`` (``size``: its length when known, for a plain file)."""
+    name = str(p)
+    head = _read_exactly(f, 4)
+    if len(head) < 4:
+        raise IdxFormatError(f"path: an IDX file (at least a 4-byte header), got {name!r} "
+                             f"({len(head)} bytes: too short)")
+    zero, code, ndim = struct.unpack(">HBB", head)
     if zero != 0 or code not in _IDX_DTYPES:
-        raise EdgelabError(f"{p}: bad IDX magic number {data[:4].hex()} (expected 0000 then a "
-                           f"type byte in {[hex(k) for k in _IDX_DTYPES]})")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise EdgelabError(f"{p}: truncated IDX header ({ndim} dimensions)")
-    shape = struct.unpack(f">{ndim}I", data[4:header]) if ndim else ()
+        raise IdxFormatError(f"path: an IDX file (magic 0000 then a type byte in "
+                             f"{[hex(k) for k in _IDX_DTYPES]}), got {name!r} with bad magic "
+                             f"number {bytes(head).hex()}")
+    dims = _read_exactly(f, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise IdxFormatError(f"path: a complete IDX header ({ndim} dimensions, "
+                             f"{4 + 4 * ndim} bytes), got {name!r} (truncated IDX header)")
+    shape = struct.unpack(f">{ndim}I", dims) if ndim else ()
     dt = _IDX_DTYPES[code]
-    count = int(np.prod(shape, dtype=np.int64)) if ndim else 1
-    need = header + count * dt.itemsize
-    if len(data) != need:
-        raise EdgelabError(f"{p}: IDX body has {len(data) - header} bytes, shape {tuple(shape)} "
-                           f"of {dt.name} needs {need - header}")
-    arr = np.frombuffer(data, dtype=dt, count=count, offset=header).reshape(shape)
+    header = 4 + 4 * ndim
+    body = math.prod(shape) * dt.itemsize  # Python ints: no overflow for any header
+    if header + body > max_bytes:
+        total = header + body
+        size_text = f"{total} bytes" if total < 10**18 else "over 10**18 bytes"
+        raise IdxFormatError(f"path: an IDX file of at most max_bytes={max_bytes} bytes, got "
+                             f"{name!r} whose header declares shape {_shape_text(shape)} of "
+                             f"{dt.name} ({size_text})")
+    if size is not None and size != header + body:
+        raise IdxFormatError(f"path: an IDX file whose body matches its header, got {name!r}: "
+                             f"IDX body has {size - header} bytes, shape {tuple(shape)} of "
+                             f"{dt.name} needs {body}")
+    data = _read_exactly(f, body)
+    extra = len(_read_exactly(f, 1)) if len(data) == body else 0
+    if len(data) != body or extra:
+        got = f"{len(data)}" if len(data) < body else f"more than {body}"
+        raise IdxFormatError(f"path: an IDX file whose body matches its header, got {name!r}: "
+                             f"IDX body has {got} bytes, shape {tuple(shape)} of {dt.name} "
+                             f"needs {body}")
+    arr = np.frombuffer(data, dtype=dt).reshape(shape)
     return arr.astype(dt.newbyteorder("="))
 
 
@@ -220,6 +286,8 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
     """Write ``array`` as an IDX file (gzip if the name ends in ``.gz``); the inverse of :func:`load_idx`.
 
     Handy for tests and for exporting a federated client's shard in the MNIST format (seed 003 §IV-C.1).
+    The file is replaced atomically (:func:`edgelab._io.atomic_write_bytes`); a ``.gz`` file is
+    byte-for-byte reproducible (no timestamp in its gzip header).
     """
     a = np.asarray(array)
     codes = {np.dtype(v).newbyteorder("=").str: k for k, v in _IDX_DTYPES.items()}
@@ -231,5 +299,4 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
     body = struct.pack(">HBB", 0, code, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape)
     body += a.astype(_IDX_DTYPES[code]).tobytes()
     p = Path(path)
-    p.write_bytes(gzip.compress(body) if p.suffix == ".gz" else body)
-    return p
+    return atomic_write_bytes(p, gzip.compress(body, mtime=0) if p.suffix == ".gz" else body)

@@ -266,13 +266,13 @@ else:
 """),
     md("""
 For a **real** run on this machine, write a Flower App folder and start a SuperLink, two
-SuperNodes and the run, each in its own terminal (`--insecure`: no TLS, for localhost only):
+SuperNodes and the run, each in its own terminal (`--insecure`: no TLS, so every service listens on 127.0.0.1 only):
 
 ```bash
 python -c "from edgelab.federated.flower import write_flower_app; write_flower_app('fedapp', n_clients=2, rounds=3)"
-flower-superlink --insecure --disable-runtime-dependency-installation
-flower-supernode --insecure --superlink 127.0.0.1:8000 --port 9094 --node-config "partition-id=0 num-partitions=2"
-flower-supernode --insecure --superlink 127.0.0.1:8000 --port 9095 --node-config "partition-id=1 num-partitions=2"
+flower-superlink --insecure --host 127.0.0.1 --disable-runtime-dependency-installation
+flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9094 --node-config "partition-id=0 num-partitions=2"
+flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9095 --node-config "partition-id=1 num-partitions=2"
 FLWR_HOME=fedapp/.flwr flwr run fedapp local-deployment --stream
 ```
 
