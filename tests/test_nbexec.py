@@ -60,7 +60,7 @@ async def _reply_after_shadow_send(rearm: bool, folder: str) -> bool:
         try:
             await asyncio.wait_for(waiting, 2.0)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             assert dealer.poll(timeout=0).result() == zmq.POLLIN  # the reply *is* there
             return False
     finally:
