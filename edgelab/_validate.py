@@ -99,8 +99,7 @@ def positive_array(name: str, value: Any, *, allow_zero: bool = False,
     except (TypeError, ValueError):
         raise ParameterTypeError(f"{name} must be numbers, got {show(value)}") from None
     if arr.size == 0 and not allow_empty:
-        raise ParameterError(f"{name} must hold at least one number {bound}, got an empty "
-                             f"{type(value).__name__}")
+        raise ParameterError(f"{name} must hold at least one number {bound}, got an empty grid")
     bad = ~np.isfinite(arr) | (arr < 0) | ((arr == 0) & (not allow_zero))
     if bad.any():
         first = arr[bad].ravel()[0]

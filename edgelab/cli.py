@@ -268,7 +268,7 @@ def _command_name(args: argparse.Namespace | None) -> str:
     if args is None or not getattr(args, "command", None):
         return "edgelab"
     sub = getattr(args, args.command, None)
-    return f"edgelab {args.command}" + (f" {sub}" if isinstance(sub, str) else "")
+    return args.command + (f" {sub}" if isinstance(sub, str) else "")
 
 
 def _check_out_folder(args: argparse.Namespace) -> None:
