@@ -85,9 +85,10 @@ import torch.fx
 
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
+from edgelab._validate import choice, integer_in, show
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
 from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, host_terms, reuse_index, roofline
-from edgelab.errors import EdgelabError
+from edgelab.errors import EdgelabError, ParameterError
 from edgelab.profile import _trace, profile_model
 
 __all__ = [
@@ -988,6 +989,14 @@ def run_calibration(models: Sequence[str] | None = None, repeats: int = 30, proc
     :func:`host_device_path` so that ``get_device("host")`` finds it; that folder is checked
     to be writable before measuring (:func:`check_host_device_writable`).
     """
+    if len(_check_models(models)) < 2:
+        raise ParameterError(f"models must name at least 2 zoo models (each is scored by a fit "
+                             f"that leaves it out), got {show(models)}")
+    integer_in("repeats", repeats, 1, 10**6)
+    integer_in("processes", processes, 1, 1000)
+    integer_in("warmup", warmup, 0, 10**6)
+    integer_in("threads", threads, 1, 1024)
+    choice("clock", clock, ("thread", "wall"))
     if save:
         check_host_device_writable()
     meas = measure(models, repeats=repeats, processes=processes, warmup=warmup,
