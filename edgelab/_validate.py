@@ -56,16 +56,21 @@ def _as_float(name: str, value: Any, what: str) -> float:
         raise ParameterTypeError(f"{name} must be {what}, got {show(value)}") from None
 
 
-def positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+def positive(name: str, value: Any, *, allow_zero: bool = False,
+             at_most: float | None = None) -> float:
     """Return ``value`` as a float, or raise naming ``name``.
 
-    Allowed: a finite real number > 0 (>= 0 when ``allow_zero``). Booleans and non-numbers raise
-    :class:`~edgelab.errors.ParameterTypeError`; NaN, infinities, huge integers and values out of
-    range raise :class:`~edgelab.errors.ParameterError`.
+    Allowed: a finite real number > 0 (>= 0 when ``allow_zero``), and ≤ ``at_most`` when given.
+    Booleans and non-numbers raise :class:`~edgelab.errors.ParameterTypeError`; NaN,
+    infinities, huge integers and values out of range raise
+    :class:`~edgelab.errors.ParameterError`.
     """
     bound = "≥ 0" if allow_zero else "> 0"
+    if at_most is not None:
+        bound += f" and ≤ {at_most:g}"
     v = _as_float(name, value, f"a finite number {bound}")
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+    if (not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero)
+            or (at_most is not None and v > at_most)):
         raise ParameterError(f"{name} must be a finite number {bound}, got {show(value)}")
     return v
 

@@ -156,8 +156,9 @@ class Scenario:
         integer_in("train_samples", self.train_samples, 1, 10**12)
         integer_in("epochs", self.epochs, 1, 10**6)
         integer_in("train_batch", self.train_batch, 1, 10**6)
-        positive("request_rate_hz", self.request_rate_hz, allow_zero=True)
-        positive("horizon_s", self.horizon_s, allow_zero=True)
+        # bounded so that requests × bytes stays far from float overflow
+        positive("request_rate_hz", self.request_rate_hz, allow_zero=True, at_most=1e9)
+        positive("horizon_s", self.horizon_s, allow_zero=True, at_most=1e12)
         choice("objective", self.objective, OBJECTIVES)
 
     def replace(self, **changes: object) -> Scenario:

@@ -337,8 +337,8 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
         default = "x".join(map(str, spec.input_shape))
         raise InputShapeError(
             f"input_shape (--input): model {name!r} cannot run on "
-            f"{'x'.join(map(str, input_shape))}: use its input size {default} (VGG-style classifiers "
-            f"need exactly the feature-map size that input gives). Profiler said: "
+            f"{'x'.join(map(str, input_shape))}: use its input size {default} (its layers are sized "
+            f"for it; VGG's classifier, e.g., needs exactly 224x224). Profiler said: "
             f"{str(e).split(': ', 1)[-1]}") from None
     return Profile(p.name, p.table.copy(), p.graph, p.input_bytes, [list(x) for x in p.preds],
                    p.output_layer)
