@@ -90,6 +90,7 @@ CLI_CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("profile", "vgg16", "--input", "3x300x300"), 2, "--input"),
     (("profile", "vgg16", "--input", "3x300x300"), 2, "3x224x224"),
     (("profile", "alexnet", "--input", "3x8x8"), 2, "--input"),
+    (("profile", "digits_mlp", "--input", "1x1x1"), 2, "1x8x8"),
     (("profile", "alexnet", "--input", "3x4096x4096", "--batch", "100000"), 2, "--input"),
     (("profile", "alexnet", "--format", "xml"), 2, "--format"),
     # cost
@@ -133,6 +134,8 @@ CLI_CASES: list[tuple[tuple[str, ...], int, str]] = [
     ((*LEVELS, "--rate", "-1"), 2, "request_rate_hz"),
     ((*LEVELS, "--rate", "nan"), 2, "request_rate_hz"),
     ((*LEVELS, "--horizon", "inf"), 2, "horizon_s"),
+    ((*LEVELS, "--horizon", "1e13"), 2, "horizon_s"),
+    ((*LEVELS, "--rate", "1e300"), 2, "request_rate_hz"),
     ((*LEVELS, "--bandwidth", "inf"), 2, "bandwidth_mbps"),
     ((*LEVELS, "--bandwidth", "0"), 2, "bandwidth_mbps"),
     ((*LEVELS, "--wan-bandwidth", "-1"), 2, "wan_mbps"),
