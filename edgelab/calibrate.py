@@ -71,6 +71,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -84,9 +85,10 @@ import torch.fx
 
 from edgelab import models as _models
 from edgelab._io import atomic_write_text
+from edgelab._validate import choice, integer_in, show
 from edgelab.catalog import DEFAULT_EFFICIENCY, Device
 from edgelab.cost import FAMILIES, GEMM_FAMILIES, gemm_dims, host_terms, reuse_index, roofline
-from edgelab.errors import EdgelabError
+from edgelab.errors import EdgelabError, ParameterError
 from edgelab.profile import _trace, profile_model
 
 __all__ = [
@@ -844,8 +846,10 @@ def _summary(table: pd.DataFrame, lay_ape: pd.Series, lay_fape: pd.Series,
         "peak_gemm_gflops": float(meas.peaks["gemm_gflops"]),
         "copy_gbps": float(meas.peaks["copy_gbps"]),
     }
-    for k in ("sub_ms_median_abs_err_us", "sub_ms_max_abs_err_us", "sub_ms_family_max_abs_err_us"):
-        if not math.isfinite(s[k]):
+    # a figure that cannot be computed for this model set (no family to leave out, no sub-ms
+    # model, no model >= 1 ms) is not applicable: None (JSON null, "n/a" in the table), never NaN
+    for k, v in s.items():
+        if isinstance(v, float) and not math.isfinite(v):
             s[k] = None
     s.update({k: v for k, v in meas.meta.items() if k in ("repeats", "processes", "warmup",
                                                           "threads", "clock")})
@@ -895,6 +899,26 @@ def _device_from_json(d: dict[str, Any]) -> Device:
     if "gemm_halfsat" in kw:
         kw["gemm_halfsat"] = {k: tuple(float(x) for x in v) for k, v in kw["gemm_halfsat"].items()}
     return Device(**kw)
+
+
+def check_host_device_writable(path: Path | None = None) -> Path:
+    """Check, before any measurement, that the host device file can be written.
+
+    Creates the folder if needed and writes and removes a probe file there. Raises ``OSError``
+    naming the path (and ``EDGELAB_CACHE``/``--no-save`` as the ways out) when it cannot.
+    Returns the path the host device will be written to.
+    """
+    path = Path(path) if path is not None else host_device_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OSError(e.errno, f"cannot write the host device file ({e.strerror or e}); set "
+                               "EDGELAB_CACHE to a writable folder or pass --no-save",
+                      str(path)) from e
+    return path
 
 
 def save_host_device(dev: Device, extra: dict[str, Any] | None = None,
@@ -962,8 +986,19 @@ def run_calibration(models: Sequence[str] | None = None, repeats: int = 30, proc
     Runs the protocol of :func:`measure` on ``models`` (default: the whole zoo), scores the
     cost model leaving one model out and one family out (:func:`score`), fits the "host"
     device on all models and, when ``save``, writes it atomically to
-    :func:`host_device_path` so that ``get_device("host")`` finds it.
+    :func:`host_device_path` so that ``get_device("host")`` finds it; that folder is checked
+    to be writable before measuring (:func:`check_host_device_writable`).
     """
+    if len(_check_models(models)) < 2:
+        raise ParameterError(f"models must name at least 2 zoo models (each is scored by a fit "
+                             f"that leaves it out), got {show(models)}")
+    integer_in("repeats", repeats, 1, 10**6)
+    integer_in("processes", processes, 1, 1000)
+    integer_in("warmup", warmup, 0, 10**6)
+    integer_in("threads", threads, 1, 1024)
+    choice("clock", clock, ("thread", "wall"))
+    if save:
+        check_host_device_writable()
     meas = measure(models, repeats=repeats, processes=processes, warmup=warmup,
                    threads=threads, clock=clock, progress=progress)
     return report_from_measurements(meas, progress=progress, save=save)

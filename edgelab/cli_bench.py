@@ -14,10 +14,12 @@ from edgelab.cli_format import FORMATS, emit
 
 def _fedavg(args: argparse.Namespace) -> int:
     """Handler of ``edgelab bench fedavg``."""
+    from edgelab._validate import integer_in
     from edgelab.federated.bench import run_fedavg_bench
 
+    threads = integer_in("--threads", args.threads, 0, 1024)  # 0: torch's default
     res = run_fedavg_bench(args.engine, args.clients, args.rounds, args.seed,
-                           threads=args.threads if args.threads > 0 else None)
+                           threads=threads if threads > 0 else None)
     emit(res, args.format)
     return 0
 

@@ -80,7 +80,7 @@ def handler(args: argparse.Namespace) -> int:
             payload["host_device_path"] = str(rep.path)
         sys.stdout.write(to_json(payload) + "\n")
         return 0
-    emit(table, args.format)
+    emit(table, args.format, na_rep="n/a")  # a figure with no model to score it: not applicable
     if args.format == "table":
         sys.stdout.write(format_summary(rep.summary) + "\n")
     return 0

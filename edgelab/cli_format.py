@@ -36,11 +36,12 @@ def to_json(obj: pd.DataFrame | dict[str, Any] | list[Any]) -> str:
 
 
 def emit(obj: pd.DataFrame | dict[str, Any], fmt: str, out: TextIO | None = None,
-         float_format: str = "{:.6g}") -> None:
+         float_format: str = "{:.6g}", na_rep: str = "NaN") -> None:
     """Write ``obj`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``.
 
     A dict is shown as a two-column key/value table in ``table`` and ``csv`` formats; nested
-    values (lists, dicts) stay in JSON.
+    values (lists, dicts) stay in JSON. ``na_rep`` is how the ``table`` format shows a missing
+    value (JSON always writes null; CSV an empty cell).
     """
     out = out or sys.stdout
     if fmt == "json":
@@ -56,6 +57,7 @@ def emit(obj: pd.DataFrame | dict[str, Any], fmt: str, out: TextIO | None = None
     elif fmt == "table":
         with pd.option_context("display.max_rows", 10_000, "display.max_columns", 100,
                                "display.width", 250, "display.max_colwidth", 60):
-            out.write(df.to_string(index=False, float_format=lambda x: float_format.format(x)) + "\n")
+            out.write(df.to_string(index=False, na_rep=na_rep,
+                                   float_format=lambda x: float_format.format(x)) + "\n")
     else:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")

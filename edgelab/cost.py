@@ -29,12 +29,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgelab._validate import integer_in, positive_array
+from edgelab._validate import instance, integer_in, positive_array, show
 from edgelab.catalog import Device, Link, get_device, get_link
+from edgelab.errors import ParameterTypeError
 from edgelab.profile import Profile
 
 FAMILIES = ("conv", "dwconv", "linear", "other")
 _FREE_OPS = ("reshape",)  # views: flatten, dropout at inference, identity
+
+
+def check_profile(profile: object, name: str = "profile") -> Profile:
+    """Return ``profile`` if it is a :class:`~edgelab.profile.Profile`, else raise
+    :class:`~edgelab.errors.ParameterTypeError` naming ``name`` (a model name is not a profile:
+    ``edgelab.profile.profile_model(name)`` makes one)."""
+    hint = (f"a Profile, e.g. edgelab.profile.profile_model({profile!r})"
+            if isinstance(profile, str) else "a Profile (edgelab.profile.profile_model(name))")
+    return instance(name, profile, Profile, hint)
+
+
+def _device_list(devices: object) -> list[Device]:
+    if isinstance(devices, str | Device) or not hasattr(devices, "__iter__"):
+        raise ParameterTypeError(f"devices must be a sequence of devices or device names, got "
+                                 f"{type(devices).__name__} {show(devices)}")
+    return [get_device(d) for d in devices]  # type: ignore[union-attr]
 
 
 def _family_index(profile: Profile) -> np.ndarray:
@@ -258,7 +275,8 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
 
     Roofline per layer with a per-layer overhead; view-only layers (flatten, dropout) cost 0.
     """
-    devs = [get_device(d) for d in devices]
+    check_profile(profile)
+    devs = _device_list(devices)
     s = _layer_static(profile)
     keys, which = s["keys"], s["which"]
     eff = np.array([[d.eff_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]  # (D, L)
@@ -300,7 +318,7 @@ def transfer_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float
 
     A zero-byte transfer costs exactly ``rtt_s`` (seed 001 §II-B).
     """
-    nb = positive_array("nbytes", nbytes, allow_zero=True)
+    nb = positive_array("nbytes", nbytes, allow_zero=True, allow_empty=True)
     bw = positive_array("bandwidth_mbps", bandwidth_mbps)
     rtt = positive_array("rtt_s", rtt_s, allow_zero=True)
     return rtt + nb * 8.0 / (bw * 1e6)
@@ -308,14 +326,14 @@ def transfer_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float
 
 def peak_activation_bytes(profile: Profile) -> int:
     """Largest input+output activation of any layer: a lower bound on working memory."""
-    t = profile.table
+    t = check_profile(profile).table
     return int((t["input_bytes"] + t["output_bytes"]).max())
 
 
 def fits_memory(profile: Profile, device: Device | str) -> bool:
     """Whether weights plus the peak activation fit in the device's memory (seed 003 §III-B)."""
     dev = get_device(device)
-    need = profile.table["weight_bytes"].sum() + peak_activation_bytes(profile)
+    need = check_profile(profile).table["weight_bytes"].sum() + peak_activation_bytes(profile)
     return bool(need <= dev.mem_bytes)
 
 
@@ -351,8 +369,9 @@ def split_costs(
     scalar or 1-D grid (overrides the link's up- and downlink; default: the link's own). The
     result arrays have shape ``([n_devices,] n_bandwidths, n_layers + 1)``.
     """
+    check_profile(profile)
     many = not isinstance(device, Device | str)
-    devs = [get_device(d) for d in (device if many else [device])]
+    devs = _device_list(device) if many else [get_device(device)]
     srv = get_device(server)
     lk = get_link(link)
     if bandwidth_mbps is None:
@@ -412,8 +431,11 @@ def cost(
     layers on ``device``, the crossing activations over ``link``, the rest on ``server``.
     Returns ``latency_s`` and ``device_energy_j`` plus the breakdown.
     """
+    check_profile(profile)
     dev = get_device(device)
     n = profile.n_layers
+    if split is not None:
+        split = integer_in("split", split, 0, n)
     base: dict[str, float | int | str] = {
         "model": profile.name, "device": dev.name, "n_layers": n,
         "macs": int(profile.table["macs"].sum()), "flops": int(profile.table["flops"].sum()),
@@ -449,6 +471,7 @@ def cost(
 
 def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
     """The profile table with latency and energy of each layer on ``device`` appended."""
+    check_profile(profile)
     dev = get_device(device)
     t = profile.table.copy()
     t["latency_s"] = layer_latency(profile, dev)

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from edgelab._validate import choice, integer_in, positive, positive_array
+from edgelab._validate import choice, instance, integer_in, positive, positive_array
 from edgelab.catalog import Device, Link, get_device, get_link
 from edgelab.cost import fits_memory, layer_latency_grid
 from edgelab.partition import OBJECTIVES, best_split
@@ -156,8 +156,9 @@ class Scenario:
         integer_in("train_samples", self.train_samples, 1, 10**12)
         integer_in("epochs", self.epochs, 1, 10**6)
         integer_in("train_batch", self.train_batch, 1, 10**6)
-        positive("request_rate_hz", self.request_rate_hz, allow_zero=True)
-        positive("horizon_s", self.horizon_s, allow_zero=True)
+        # bounded so that requests × bytes stays far from float overflow
+        positive("request_rate_hz", self.request_rate_hz, allow_zero=True, at_most=1e9)
+        positive("horizon_s", self.horizon_s, allow_zero=True, at_most=1e12)
         choice("objective", self.objective, OBJECTIVES)
 
     def replace(self, **changes: object) -> Scenario:
@@ -241,6 +242,7 @@ def _hop(link: Link, up_bytes: float | np.ndarray, down_bytes: float | np.ndarra
 
 def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
     """Every KPI as an array of shape (7 levels, n_bandwidths). The one computation."""
+    instance("scenario", sc, Scenario, "a Scenario, e.g. edgelab.levels.Scenario(model='alexnet')")
     p = _profile(sc.model)
     dev, edge, cloud = _dev(sc.device), _dev(sc.edge), _dev(sc.cloud)
     lk, wn = _link(sc.link), _link(sc.wan)
@@ -452,7 +454,7 @@ def sweep_bandwidth(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.nd
     with ``level``, ``bandwidth_mbps``, ``split`` (NA for levels without a split) and
     ``columns`` (default: every KPI).
     """
-    g = _grid(scenario, np.asarray(bandwidths_mbps, dtype=float))
+    g = _grid(scenario, positive_array("bandwidths_mbps", bandwidths_mbps))
     cols = list(columns) if columns is not None else list(_ROW_COLUMNS)
     unknown = [c for c in cols if c not in g]
     if unknown:
@@ -481,7 +483,7 @@ def deadline_map(scenario: Scenario, deadline_s: float = 0.1,
     ``best_level`` / ``best_latency_s`` (the fastest feasible level, empty if none).
     """
     deadline_s = positive("deadline_s", deadline_s)
-    bws = positive_array("bandwidths_mbps", np.atleast_1d(np.asarray(bandwidths_mbps, dtype=float)))
+    bws = np.atleast_1d(positive_array("bandwidths_mbps", bandwidths_mbps))
     names = list(devices) if devices is not None else [scenario.device]
     rows = []
     for d in names:  # a handful of device classes; the bandwidth axis is vectorised
@@ -511,7 +513,8 @@ def claim_check(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.ndarra
     the documented ``cause`` at that step.
     """
     scope = choice("scope", scope, ("phases", "totals"))
-    bws = None if bandwidths_mbps is None else np.atleast_1d(np.asarray(bandwidths_mbps, float))
+    bws = (None if bandwidths_mbps is None
+           else np.atleast_1d(positive_array("bandwidths_mbps", bandwidths_mbps)))
     g = _grid(scenario, bws)
     if scope == "totals":
         ladders = [(range(7), [(c, d) for c, d in CLAIM_KPIS])]

@@ -1012,10 +1012,23 @@ def _keyed(
     return keyed
 
 
+def _read_compared_csv(name: str, path: Path, report: CompareReport) -> list[list[str]] | None:
+    """Rows of ``path``, or None after reporting it (by name and path) as unreadable."""
+    try:
+        return read_csv_rows(path)
+    except (UnicodeDecodeError, csv.Error) as e:
+        why = f"not UTF-8 text ({e.reason} at byte {e.start})" if isinstance(
+            e, UnicodeDecodeError) else str(e)
+        report.changed.append(f"{name}: unreadable CSV {path}: {why}")
+        return None
+
+
 def _compare_csv(
     name: str, a: Path, b: Path, rtol: float, atol: float, report: CompareReport
 ) -> None:
-    ra, rb = read_csv_rows(a), read_csv_rows(b)
+    ra, rb = _read_compared_csv(name, a, report), _read_compared_csv(name, b, report)
+    if ra is None or rb is None:
+        return
     ha, hb = (ra[0] if ra else []), (rb[0] if rb else [])
     body_a, body_b = ra[1:], rb[1:]
     if ha != hb:
@@ -1058,15 +1071,22 @@ def _compare_csv(
                 report.changed.append(f"{name}: row {label}, column {c!r}: {va!r} -> {vb!r}")
 
 
+def _first(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def _compare_json(
     name: str, a: Path, b: Path, rtol: float, atol: float, report: CompareReport
 ) -> None:
-    try:
-        fa = _flatten(json.loads(a.read_text(encoding="utf-8")))
-        fb = _flatten(json.loads(b.read_text(encoding="utf-8")))
-    except ValueError as e:
-        report.changed.append(f"{name}: unreadable JSON ({e})")
-        return
+    flat = []
+    for p in (a, b):
+        try:
+            flat.append(_flatten(json.loads(p.read_text(encoding="utf-8"))))
+        except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+            report.changed.append(f"{name}: unreadable JSON {p}: {_first(e)}")
+            return
+    fa, fb = flat
     for k in sorted(set(fa) | set(fb)):
         if k not in fb:
             report.changed.append(f"{name}: {k} removed")
@@ -1090,12 +1110,17 @@ def compare_runs(
     ``|a - b| <= atol + rtol * |b|``; other cells must match exactly. ``summary.csv``-like
     files are aligned on ``claim_id``/``chapter``, others by row position.
     """
+    from edgelab._validate import positive
+
     a, b = Path(run_a), Path(run_b)
-    for p in (a, b):
+    for p, what in ((a, "run_a (RUN_A)"), (b, "run_b (RUN_B)")):
         if not p.is_dir():
+            if p.exists():
+                raise EdgelabError(f"{what} must be an OUT folder of edgelab reproduce, got "
+                                   f"{str(p)!r}, which is a file")
             raise EdgelabError(f"run folder not found: {p}")
-    if rtol < 0 or atol < 0:
-        raise ValueError("--rtol and --atol must be >= 0")
+    rtol = positive("rtol (--rtol)", rtol, allow_zero=True)
+    atol = positive("atol (--atol)", atol, allow_zero=True)
     fa, fb = _compared_files(a), _compared_files(b)
     if not fa and not fb:
         raise EdgelabError(

@@ -33,7 +33,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from edgelab import models as _models
-from edgelab.errors import ProfileError
+from edgelab._validate import integer_in, show
+from edgelab.errors import InputShapeError, ParameterError, ParameterTypeError, ProfileError
 
 COLUMNS = [
     "layer", "op", "family", "module", "out_shape", "macs", "flops", "params",
@@ -288,21 +289,57 @@ def _zoo_profile(name: str, batch: int, input_shape: tuple[int, ...] | None) -> 
     return profile(model, x, name=name)
 
 
+#: largest batch :func:`profile_model` accepts
+MAX_BATCH = 1_000_000
+#: largest input (batch × C × H × W elements) :func:`profile_model` accepts: beyond it the
+#: per-layer byte and FLOP counts would overflow int64 on the large zoo models
+MAX_INPUT_ELEMENTS = 2**36
+#: largest single input dimension (C, H or W)
+MAX_DIM = 2**20
+
+
 def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None = None) -> Profile:
     """Profile a zoo model by name (cached; runs on the ``meta`` device, so it costs no compute).
 
-    ``input_shape`` is (C, H, W); the default is the paper's input size.
+    ``input_shape`` is (C, H, W); the default is the paper's input size. Raises
+    :class:`~edgelab.errors.ParameterError` naming ``batch`` or ``input_shape`` (the CLI's
+    ``--batch``/``--input``) when they are out of range or the model cannot run on that input
+    (e.g. VGG's classifier is sized for 224×224).
     """
-    _models.spec(name)  # validates the name
-    if batch < 1:
-        raise ValueError(f"batch must be an integer ≥ 1, got {batch!r}")
+    if not isinstance(name, str):
+        raise ParameterTypeError(f"name must be a zoo model name (str), got "
+                                 f"{type(name).__name__} {show(name)}")
+    spec = _models.spec(name)  # validates the name
+    batch = integer_in("batch", batch, 1, MAX_BATCH)
     if input_shape is not None:
-        input_shape = tuple(int(v) for v in input_shape)
-        if len(input_shape) != len(_models.spec(name).input_shape) or min(input_shape) < 1:
-            raise ValueError(
-                f"input_shape must be {len(_models.spec(name).input_shape)} positive integers "
-                f"(C, H, W), got {input_shape!r}")
-    p = _zoo_profile(name, int(batch), input_shape)
+        want = len(spec.input_shape)
+        if isinstance(input_shape, str | bytes) or not hasattr(input_shape, "__len__"):
+            raise ParameterTypeError(
+                f"input_shape (--input) must be {want} positive integers (C, H, W), got "
+                f"{show(input_shape)}")
+        if len(input_shape) != want:
+            raise ParameterError(
+                f"input_shape (--input) must be {want} positive integers (C, H, W), got "
+                f"{show(input_shape)}")
+        input_shape = tuple(integer_in("input_shape (--input)", v, 1, MAX_DIM)
+                            for v in input_shape)
+        if batch * math.prod(input_shape) > MAX_INPUT_ELEMENTS:
+            raise ParameterError(
+                f"input_shape (--input) × batch must be at most {MAX_INPUT_ELEMENTS:,} elements, "
+                f"got {batch} × {'x'.join(map(str, input_shape))}")
+        if input_shape == tuple(spec.input_shape):
+            input_shape = None  # the default: one cache entry
+    try:
+        p = _zoo_profile(name, batch, input_shape)
+    except ProfileError as e:
+        if input_shape is None:
+            raise
+        default = "x".join(map(str, spec.input_shape))
+        raise InputShapeError(
+            f"input_shape (--input): model {name!r} cannot run on "
+            f"{'x'.join(map(str, input_shape))}: use its input size {default} (its layers are sized "
+            f"for it; VGG's classifier, e.g., needs exactly 224x224). Profiler said: "
+            f"{str(e).split(': ', 1)[-1]}") from None
     return Profile(p.name, p.table.copy(), p.graph, p.input_bytes, [list(x) for x in p.preds],
                    p.output_layer)
 
@@ -310,9 +347,13 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
 def parse_shape(text: str) -> tuple[int, ...]:
     """Parse ``"3x224x224"`` into ``(3, 224, 224)``; raise ``ValueError`` naming ``--input``."""
     try:
-        shape = tuple(int(v) for v in text.lower().replace("×", "x").split("x"))
+        shape = tuple(int(v) for v in str(text).lower().replace("×", "x").split("x"))
     except ValueError:
-        raise ValueError(f"--input must look like CxHxW (e.g. 3x224x224), got {text!r}") from None
+        raise ParameterError(
+            f"--input must look like CxHxW (e.g. 3x224x224), got {text!r}") from None
     if not shape or min(shape) < 1:
-        raise ValueError(f"--input must be positive integers CxHxW, got {text!r}")
+        raise ParameterError(f"--input must be positive integers CxHxW, got {text!r}")
+    if max(shape) > MAX_DIM:
+        raise ParameterError(f"--input must be positive integers CxHxW, each ≤ {MAX_DIM:,}, "
+                             f"got {text!r}")
     return shape

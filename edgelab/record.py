@@ -37,6 +37,7 @@ import pandas as pd
 
 from edgelab._io import atomic_write_bytes, atomic_write_text
 from edgelab._paths import data_path
+from edgelab._validate import positive
 from edgelab.errors import EdgelabError, unknown_name
 from edgelab.verdicts import check_value, parse_rule
 
@@ -91,7 +92,8 @@ def _plain(value: Any) -> Any:
 
 def dumps_json(obj: Any) -> str:
     """Deterministic JSON text (sorted keys, 2-space indent, trailing newline)."""
-    return json.dumps(_plain(obj), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_plain(obj), sort_keys=True, indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
 
 
 def table_to_csv(df: pd.DataFrame, *, index: bool | None = None) -> str:
@@ -315,13 +317,17 @@ class Recorder:
         return row
 
     def timing(self, name: str, seconds: float) -> None:
-        """Record a wall time in seconds into ``OUT/timings/<chapter>.json`` (never into tables)."""
+        """Record a wall time in seconds into ``OUT/timings/<chapter>.json`` (never into tables).
+
+        ``seconds`` must be a finite number ≥ 0 (NaN would make the file invalid JSON).
+        """
         _check_name("timing", name)
-        self._timings[name] = float(seconds)
+        self._timings[name] = positive("seconds", seconds, allow_zero=True)
         atomic_write_text(
             self.timings_dir / f"{self.chapter}.json",
             json.dumps(
-                {"chapter": self.chapter, "timings": self._timings}, sort_keys=True, indent=2
+                {"chapter": self.chapter, "timings": self._timings}, sort_keys=True, indent=2,
+                allow_nan=False,
             )
             + "\n",
         )

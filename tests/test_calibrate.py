@@ -215,3 +215,55 @@ def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
                                                    ("eff", "oh", "mem")] + [design.i_ckey["ReLU6"]])
     assert np.array_equal(out[untouched], th[untouched])
     assert np.array_equal(calibrate._alias_unseen(th, design, seen={"ReLU", "ReLU6"}), th)
+
+
+def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch, capsys):
+    """Issue 10, item 6: two models of one family leave no family to hold out; the family
+    figures are null/"n/a" (never NaN) and the host device is still written."""
+    from edgelab import cli_calibrate
+    from edgelab.cli import run_captured
+
+    monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
+    names = ["digits_mlp", "digits_cnn"]
+    dev, _ = _truth(names)
+    fake = iter(_runs(names, dev, processes=2, noise=0.02) + _runs(names, dev, processes=2))
+    monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
+    assert cli_calibrate.handler(_args(models=names)) == 0
+    text = capsys.readouterr().out
+    assert "NaN" not in text
+    out = json.loads(text)
+    assert out["family_within_20pct"] is None and out["family_layer_median_ape"] is None
+    assert out["passed"]["family_within_20pct"] is None
+    assert all(r["pred_family_ms"] is None for r in out["models"])
+    saved = json.loads((tmp_path / "host_device.json").read_text(encoding="utf-8"))
+    assert saved["calibration"]["summary"]["family_within_20pct"] is None
+    assert calibrate.host_device_available()
+    for v in saved["calibration"]["summary"].values():
+        assert not (isinstance(v, float) and not math.isfinite(v))
+    # the table format says n/a, through the real CLI boundary (exit 0, nothing on stderr)
+    code, table, err = run_captured("calibrate", "--models", *names, "--processes", "2",
+                                    "--repeats", "1", "--warmup", "0")
+    assert code == 0 and "Traceback" not in err, err
+    assert "n/a" in table and "NaN" not in table
+    assert "leave family out:     within ±20% n/a" in table
+
+
+def test_unwritable_cache_fails_before_measuring(tmp_path, monkeypatch):
+    """Issue 10, item 4: EDGELAB_CACHE that cannot be written fails in one line, exit 1,
+    before any measurement runs."""
+    from edgelab.cli import run_captured
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("EDGELAB_CACHE", str(blocker / "cache"))
+
+    def boom(*a, **k):
+        raise AssertionError("measured before checking the cache folder")
+
+    monkeypatch.setattr(calibrate, "_run_process", boom)
+    code, out, err = run_captured("calibrate", "--models", "digits_mlp", "digits_cnn")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "host device" in err and str(blocker / "cache") in err and "EDGELAB_CACHE" in err
+    with pytest.raises(OSError, match="EDGELAB_CACHE"):
+        calibrate.run_calibration(["digits_mlp", "digits_cnn"])

@@ -28,6 +28,7 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
     choice("engine", engine, BENCH_ENGINES)
     clients = integer_in("clients", clients, 1, 100_000)
     rounds = integer_in("rounds", rounds, 1, 100_000)
+    seed = integer_in("seed", seed, 0, 2**32 - 1)
     if threads is not None:
         torch.set_num_threads(integer_in("threads", threads, 1, 1024))
     t0 = time.perf_counter()

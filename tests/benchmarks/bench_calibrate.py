@@ -67,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         ok = s["passed"].get(key)
         print(f"  {key:26s} {shown:>8s}  target {op} {want:6s}  "
               f"{'n/a' if ok is None else ('PASS' if ok else 'FAIL')}")
-    print(f"  noise floor: per-process spread median {s['noise_spread_median_pct']:.1f}%, "
-          f"max {s['noise_spread_max_pct']:.1f}%; per layer median "
-          f"{s['layer_noise_spread_median_pct']:.1f}%; oracle within ±10% "
-          f"{100 * s['oracle_within_10pct']:.0f}%")
+    def num(v: float | None, scale: float = 1.0, fmt: str = ".1f") -> str:
+        return "n/a" if v is None else f"{scale * v:{fmt}}%"  # None: not applicable here
+
+    print(f"  noise floor: per-process spread median {num(s['noise_spread_median_pct'])}, "
+          f"max {num(s['noise_spread_max_pct'])}; per layer median "
+          f"{num(s['layer_noise_spread_median_pct'])}; oracle within ±10% "
+          f"{num(s['oracle_within_10pct'], 100, '.0f')}")
     return 0
 
 
