@@ -37,6 +37,7 @@ reproduce-full: $(RUNTIME)
 ## The whole test suite, notebooks included, and the linter.
 test: $(TESTS)
 	$(BIN)/ruff check edgelab tests tools
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(TESTS)

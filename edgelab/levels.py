@@ -5,8 +5,8 @@ then Levels 1-6. It claims that as the level rises, transmission latency falls, 
 and WAN cost falls, while the computation latency and energy (on the device side) grow. This
 module turns a scenario -- a model, an end device, an edge node, a cloud, the device<->edge
 link, the edge<->cloud WAN, a training set, epochs, a request rate -- into those KPIs for
-every level, using the foundation cost model (:mod:`edgelab.cost`) and the one split search
-shared with the partition chapter (:func:`edgelab.partition.best_split`).
+every level, using the foundation cost model (:mod:`edgelab.hardware.cost`) and the one split search
+shared with the partition chapter (:func:`edgelab.inference.partition.best_split`).
 
 Placement rules (the survey's definitions, made concrete):
 
@@ -31,7 +31,7 @@ L6     on the device                          on the device, on its own data
 
 Cost rules (stated so a reader can check them):
 
-* Inference latency and device energy come from :func:`edgelab.cost.split_costs`: device
+* Inference latency and device energy come from :func:`edgelab.hardware.cost.split_costs`: device
   energy = active power x device compute + radio power x air time + idle power x waiting.
 * Training compute ~= 3 x the forward cost per sample (forward + backward, whose two
   products per layer cost about twice the forward), at mini-batch ``train_batch``: time =
@@ -64,10 +64,10 @@ import numpy as np
 import pandas as pd
 
 from edgelab._validate import choice, instance, integer_in, positive, positive_array
-from edgelab.catalog import Device, Link, get_device, get_link
-from edgelab.cost import fits_memory, layer_latency_grid
-from edgelab.partition import OBJECTIVES, best_split
-from edgelab.profile import Profile, profile_model
+from edgelab.hardware.catalog import Device, Link, get_device, get_link
+from edgelab.hardware.cost import fits_memory, layer_latency_grid
+from edgelab.hardware.profile import Profile, profile_model
+from edgelab.inference.partition import OBJECTIVES, best_split
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",

@@ -5,8 +5,8 @@ Chapter 01 mirrors seed 001 §II (edge computing paradigms and advantages) and s
 §V-C.1 (model compression, the energy argument of [72]: in AlexNet the convolutional layers
 dominate the energy while the fully connected layers hold most of the weights).
 
-Everything here is a small pure function over the catalog (:mod:`edgelab.catalog`), the
-profiler (:mod:`edgelab.profile`) and the cost model (:mod:`edgelab.cost`); the chapters only
+Everything here is a small pure function over the catalog (:mod:`edgelab.hardware.catalog`), the
+profiler (:mod:`edgelab.hardware.profile`) and the cost model (:mod:`edgelab.hardware.cost`); the chapters only
 call it, so a chapter cell stays short. Plotting helpers return a :class:`matplotlib.figure.Figure`.
 
 The energy model of :func:`layer_energy` (documented there) is a deliberately simple
@@ -23,15 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from edgelab import cost as _cost
 from edgelab import models as _models
 from edgelab._paths import data_path
 from edgelab._validate import positive
-from edgelab.catalog import TIERS, devices, get_link, links
+from edgelab.claims import parse_rule
 from edgelab.errors import unknown_name
-from edgelab.profile import Profile, profile_model
+from edgelab.hardware import cost as _cost
+from edgelab.hardware.catalog import TIERS, devices, get_link, links
+from edgelab.hardware.profile import Profile, profile_model
 from edgelab.record import reported
-from edgelab.verdicts import parse_rule
 
 __all__ = [
     "SURVEY_CLAIMS",
@@ -114,7 +114,7 @@ def zoo_summary(models: Iterable[str] = _models.SURVEY_MODELS) -> pd.DataFrame:
     """Size of each model, computed by the profiler (seed 003 §II-D).
 
     One row per model: input shape, layers, parameters (weights), MACs, FLOPs (= 2·MACs plus
-    the element-wise ops, see :mod:`edgelab.profile`), weight megabytes (fp32), the peak
+    the element-wise ops, see :mod:`edgelab.hardware.profile`), weight megabytes (fp32), the peak
     activation (largest input+output of one layer, MB) and FLOPs per weight byte.
     """
     rows = []
@@ -301,7 +301,7 @@ def googlenet_pooling_variants() -> pd.DataFrame:
     """
     import torch
 
-    from edgelab.profile import profile
+    from edgelab.hardware.profile import profile
 
     rows = []
     for ceil in (False, True):
@@ -375,7 +375,7 @@ def upload_times(payload_bytes: Mapping[str, float] | None = None,
     """Seconds to upload each payload over each link: RTT + bytes / uplink bandwidth.
 
     Rows are links (uplink order), columns payloads; computed in one broadcast call of
-    :func:`edgelab.cost.transfer_time` (seed 001 §II-B, low latency).
+    :func:`edgelab.hardware.cost.transfer_time` (seed 001 §II-B, low latency).
     """
     pl = dict(payload_bytes) if payload_bytes is not None else standard_payloads()
     lk = link_overview()

@@ -38,8 +38,8 @@ import pandas as pd
 from edgelab._io import atomic_write_bytes, atomic_write_text
 from edgelab._paths import data_path
 from edgelab._validate import positive
+from edgelab.claims import check_value, parse_rule
 from edgelab.errors import EdgelabError, unknown_name
-from edgelab.verdicts import check_value, parse_rule
 
 __all__ = [
     "Recorder",

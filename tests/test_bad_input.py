@@ -22,11 +22,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edgelab import _validate, cli, cost, levels, partition
-from edgelab.catalog import get_device, get_link
+from edgelab import _validate, cli, levels
 from edgelab.cli import run_captured
 from edgelab.errors import EdgelabError, ParameterError, ParameterTypeError, UnknownNameError
-from edgelab.profile import parse_shape, profile_model
+from edgelab.hardware import cost
+from edgelab.hardware.catalog import get_device, get_link
+from edgelab.hardware.profile import parse_shape, profile_model
+from edgelab.inference import partition
 from edgelab.record import Recorder, dumps_json
 
 INF, NAN = float("inf"), float("nan")
@@ -211,7 +213,7 @@ def test_cli_reproduce_out_unwritable_is_a_runtime_failure(tmp_path: Path) -> No
 def test_cli_unwritable_cache_is_a_runtime_failure(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """EDGELAB_CACHE under a file: exit 1 before measuring, naming the path and the way out."""
-    from edgelab import calibrate
+    from edgelab.hardware import calibrate
 
     blocker = tmp_path / "blocker"
     blocker.write_text("x", encoding="utf-8")
@@ -248,7 +250,7 @@ def test_cli_compare_binary_table_names_the_file(places: dict[str, str]) -> None
 ])
 def test_cli_runtime_failure_is_one_line_exit_1(exc: BaseException, fragments: tuple[str, ...],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from edgelab import catalog
+    from edgelab.hardware import catalog
 
     monkeypatch.delenv("EDGELAB_DEBUG", raising=False)
 
@@ -266,7 +268,7 @@ def test_cli_runtime_failure_is_one_line_exit_1(exc: BaseException, fragments: t
 
 
 def test_cli_interrupt_is_one_line_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    from edgelab import catalog
+    from edgelab.hardware import catalog
 
     def boom() -> None:
         raise KeyboardInterrupt
@@ -523,13 +525,13 @@ API_CASES: list[tuple[str, Any, type[BaseException], str]] = [
 
 
 def _bench(**kw: Any) -> Any:
-    from edgelab.federated.bench import run_fedavg_bench
+    from edgelab.training.federated.bench import run_fedavg_bench
 
     return run_fedavg_bench(**{"threads": None, **kw})
 
 
 def _calibrate(**kw: Any) -> Any:
-    from edgelab import calibrate
+    from edgelab.hardware import calibrate
 
     return calibrate.run_calibration(**{"models": ["digits_mlp", "digits_cnn"], "save": False,
                                         "progress": False, **kw})

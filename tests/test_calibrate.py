@@ -1,4 +1,4 @@
-"""Fast tests of edgelab.calibrate (issue 2, items 6 and 9): no timed assertions."""
+"""Fast tests of edgelab.hardware.calibrate (issue 2, items 6 and 9): no timed assertions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from edgelab import calibrate, cost
-from edgelab.catalog import Device, device_names, get_device
-from edgelab.profile import profile_model
+from edgelab.hardware import calibrate, cost
+from edgelab.hardware.catalog import Device, device_names, get_device
+from edgelab.hardware.profile import profile_model
 
 SMALL = ["digits_mlp", "digits_cnn", "alexnet"]
 PEAKS = {"gemm_gflops": 80.0, "copy_gbps": 15.0}
@@ -163,7 +163,7 @@ def _args(**kw) -> argparse.Namespace:
 
 
 def test_cli_json_has_the_headline_keys(tmp_path, monkeypatch, capsys):
-    from edgelab import cli_calibrate
+    from edgelab.cli import calibrate as cli_calibrate
 
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
     dev, _ = _truth(SMALL)
@@ -181,7 +181,7 @@ def test_cli_json_has_the_headline_keys(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_table_and_bad_input(tmp_path, monkeypatch, capsys):
-    from edgelab import cli_calibrate
+    from edgelab.cli import calibrate as cli_calibrate
     from edgelab.errors import EdgelabError
 
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
@@ -220,7 +220,7 @@ def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
 def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch, capsys):
     """Issue 10, item 6: two models of one family leave no family to hold out; the family
     figures are null/"n/a" (never NaN) and the host device is still written."""
-    from edgelab import cli_calibrate
+    from edgelab.cli import calibrate as cli_calibrate
     from edgelab.cli import run_captured
 
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from edgelab import catalog
 from edgelab.errors import UnknownNameError
+from edgelab.hardware import catalog
 
 
 def test_devices_schema_and_sources():

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgelab import catalog, cost
-from edgelab.profile import profile_model
+from edgelab.hardware import catalog, cost
+from edgelab.hardware.profile import profile_model
 
 DEVICES = catalog.device_names()
 LINKS = catalog.link_names()

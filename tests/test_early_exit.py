@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgelab import early_exit as ee
+from edgelab.inference import early_exit as ee
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edgelab import levels
-from edgelab.catalog import device_names, link_names
-from edgelab.partition import best_split
-from edgelab.profile import profile_model
+from edgelab.hardware.catalog import device_names, link_names
+from edgelab.hardware.profile import profile_model
+from edgelab.inference.partition import best_split
 
 MODELS = ["digits_mlp", "digits_cnn", "alexnet", "vgg16", "resnet18", "mobilenet_v2"]
 

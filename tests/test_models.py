@@ -35,7 +35,7 @@ def test_list_and_unknown():
     ("mobilenet_v2", 3.50e6, 0.30e9), ("mnasnet", 4.38e6, 0.31e9), ("squeezenet", 1.24e6, 0.35e9),
 ])
 def test_zoo_matches_published_sizes(name, params, macs):
-    from edgelab.profile import profile_model
+    from edgelab.hardware.profile import profile_model
 
     t = profile_model(name).totals()
     assert t["params"] == pytest.approx(params, rel=0.01)

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from torch import nn
 
 from edgelab import models
-from edgelab import partition as P
-from edgelab.catalog import device_names, link_names
 from edgelab.cli import run_captured as _run
-from edgelab.cost import split_costs
-from edgelab.profile import profile, profile_model
+from edgelab.hardware.catalog import device_names, link_names
+from edgelab.hardware.cost import split_costs
+from edgelab.hardware.profile import profile, profile_model
+from edgelab.inference import partition as P
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +39,8 @@ def _three_tier_loop(p, dev, edge, cloud, link, wan, bw):
     n = p.n_layers
     de = split_costs(p, dev, edge, link, bw)  # device | edge
     ec = split_costs(p, edge, cloud, wan)  # edge | cloud
-    from edgelab.catalog import get_device
-    from edgelab.cost import layer_latency
+    from edgelab.hardware.catalog import get_device
+    from edgelab.hardware.cost import layer_latency
     e = get_device(edge)
     el = layer_latency(p, e)
     d = get_device(dev)
@@ -453,14 +453,14 @@ def test_cli_partition_formats_and_errors():
 
 
 def test_partition_explorer_headless():
-    from edgelab.partition_widgets import PartitionExplorer
+    from edgelab.explorers.partition import PartitionExplorer
 
     ex = PartitionExplorer("alexnet", device="rpi4", server="t4", link="4g", draw=False)
     n0 = ex.n_updates
     ex.set(bandwidth=1000.0, device="jetson-nano", deadline=5000.0)
     assert ex.n_updates == n0 + 1
     ref = P.best_split(profile_model("alexnet"), "jetson-nano", "t4",
-                       __import__("edgelab.catalog", fromlist=["get_link"]).get_link("4g", 1000.0))
+                       __import__("edgelab.hardware.catalog", fromlist=["get_link"]).get_link("4g", 1000.0))
     assert ex.choice.split == ref.split and "split" in ex.summary.value
     ex.deadline.value = 1.0  # impossible: labelled
     assert ex.choice.meets_deadline is False and "BEST EFFORT" in ex.summary.value

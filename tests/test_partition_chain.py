@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edgelab import cost
-from edgelab.catalog import device_names, link_names
-from edgelab.partition import best_split
-from edgelab.profile import profile_model
+from edgelab.hardware import cost
+from edgelab.hardware.catalog import device_names, link_names
+from edgelab.hardware.profile import profile_model
+from edgelab.inference.partition import best_split
 
 MODELS = ["digits_mlp", "digits_cnn", "alexnet", "vgg16", "resnet18"]
 

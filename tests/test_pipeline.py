@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from edgelab import pipeline
+from edgelab.claims import DIFFERS, MATCHES, NOT_CHECKED, SAME_DIRECTION, evaluate, parse_rule
 from edgelab.cli import main as cli_main
 from edgelab.pipeline import (
     compare_runs,
@@ -28,7 +29,6 @@ from edgelab.pipeline import (
     input_fingerprint,
     reproduce,
 )
-from edgelab.verdicts import DIFFERS, MATCHES, NOT_CHECKED, SAME_DIRECTION, evaluate, parse_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 

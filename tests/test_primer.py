@@ -14,9 +14,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from edgelab import cost, primer  # noqa: E402
-from edgelab.catalog import get_link  # noqa: E402
+from edgelab import primer
 from edgelab.errors import UnknownNameError  # noqa: E402
+from edgelab.hardware import cost  # noqa: E402
+from edgelab.hardware.catalog import get_link  # noqa: E402
 from edgelab.record import reported  # noqa: E402
 
 

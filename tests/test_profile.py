@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from edgelab.errors import ProfileError
-from edgelab.profile import parse_shape, profile, profile_model
+from edgelab.hardware.profile import parse_shape, profile, profile_model
 
 
 def test_conv_and_linear_hand_counts():

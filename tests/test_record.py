@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from edgelab import _io, record
+from edgelab.claims import parse_rule
 from edgelab.errors import EdgelabError, UnknownNameError
 from edgelab.record import Recorder, reported, reported_table
-from edgelab.verdicts import parse_rule
 
 SEED_CSV = Path("/work/shared/reference/seed_reported_results.csv")
 REPORTED = Path(__file__).resolve().parents[1] / "data" / "reported.csv"

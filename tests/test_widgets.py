@@ -9,7 +9,7 @@ import pytest
 matplotlib.use("Agg")
 
 from edgelab import levels  # noqa: E402
-from edgelab.widgets import BANDWIDTH_MAX_MBPS, BANDWIDTH_MIN_MBPS, LevelsExplorer  # noqa: E402
+from edgelab.explorers.levels import BANDWIDTH_MAX_MBPS, BANDWIDTH_MIN_MBPS, LevelsExplorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -285,7 +285,7 @@ per level, with the current point marked and the 100 ms deadline dashed.
 """)
 
 code("""
-from edgelab.widgets import LevelsExplorer
+from edgelab.explorers.levels import LevelsExplorer
 explorer = LevelsExplorer(sc, n_points=n_points)
 explorer
 """)

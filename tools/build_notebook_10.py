@@ -63,9 +63,9 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from edgelab.federated import (SSGD, ClientConfig, Federation, FedAvg, SystemModel, simulate)
-from edgelab.federated import experiments as fx
-from edgelab.federated import plots
+from edgelab.training.federated import (SSGD, ClientConfig, Federation, FedAvg, SystemModel, simulate)
+from edgelab.training.federated import experiments as fx
+from edgelab.training.federated import plots
 from edgelab.record import Recorder, reported
 
 torch.set_num_threads(1)
@@ -192,7 +192,7 @@ system = SystemModel.sample(100, shared_uplink=True, seed=seed)
 system.table().groupby(["device", "link"]).size().unstack(fill_value=0)
 """),
     code("""
-from edgelab.federated.fedcs import compare_selection
+from edgelab.training.federated.fedcs import compare_selection
 
 DEADLINE_S = 3.0
 curves, sel = compare_selection(fed100, system, DEADLINE_S, FEDCS_BUDGET_S, fraction=0.3,
@@ -215,7 +215,7 @@ smoothness β and the gradient divergence δ after every round and pick the τ t
 convergence bound. Five microcontroller-class nodes on 4G, non-IID:
 """),
     code("""
-from edgelab.federated.adaptive import compare_tau
+from edgelab.training.federated.adaptive import compare_tau
 
 fed5 = Federation.digits(5, "dirichlet", seed=seed, alpha=0.5)
 sys5 = SystemModel.sample(5, device_mix={"cortex-m7": 1}, link_mix={"4g": 1}, straggler_prob=0,
@@ -234,7 +234,7 @@ Move α (small = each client sees few digits), the clients per round and the loc
 accuracy after a fixed number of rounds, and the bytes that participation costs.
 """),
     code("""
-from edgelab.federated.widget import explorer, plot_sweep
+from edgelab.explorers.federated import explorer, plot_sweep
 
 if quick:   # papermill / CI: draw one static setting instead of the live widget
     plot_sweep(fx.sweep(alpha=0.5, clients_per_round=10, local_epochs=1, rounds=10, seed=seed));
@@ -244,14 +244,14 @@ else:
     md("""
 ## 8 · The same code under Flower
 
-[Flower](https://flower.ai) runs federated learning on real devices. `edgelab.federated.flower`
+[Flower](https://flower.ai) runs federated learning on real devices. `edgelab.training.federated.flower`
 builds a Flower `ClientApp` whose `@app.train()` runs edgelab's own local update, and a
 `ServerApp` whose `@app.main()` runs Flower's `FedAvg` strategy (weighted by `num-examples`, as
 ours). Install it with `pip install "edgelab[flower]"`. In simulation it must reach edgelab's
 model; we run it outside quick mode (Ray takes tens of seconds to start).
 """),
     code("""
-from edgelab.federated import flower as fl
+from edgelab.training.federated import flower as fl
 
 print("flwr installed:", fl.flower_available())
 if fl.flower_available() and not quick:
@@ -269,7 +269,7 @@ For a **real** run on this machine, write a Flower App folder and start a SuperL
 SuperNodes and the run, each in its own terminal (`--insecure`: no TLS, so every service listens on 127.0.0.1 only):
 
 ```bash
-python -c "from edgelab.federated.flower import write_flower_app; write_flower_app('fedapp', n_clients=2, rounds=3)"
+python -c "from edgelab.training.federated.flower import write_flower_app; write_flower_app('fedapp', n_clients=2, rounds=3)"
 flower-superlink --insecure --host 127.0.0.1 --disable-runtime-dependency-installation
 flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9094 --node-config "partition-id=0 num-partitions=2"
 flower-supernode --insecure --superlink 127.0.0.1:8000 --host 127.0.0.1 --port 9095 --node-config "partition-id=1 num-partitions=2"
@@ -278,7 +278,7 @@ FLWR_HOME=fedapp/.flwr flwr run fedapp local-deployment --stream
 
 (Flower 1.41 serves the SuperLink on one HTTP port, 8000; `fedapp/.flwr/config.toml` names that
 SuperLink as the `local-deployment` connection.) The App's `pyproject.toml` names
-`edgelab.federated.flower_app:server_app` and `:client_app`; the SuperNodes need edgelab
+`edgelab.training.federated.flower_app:server_app` and `:client_app`; the SuperNodes need edgelab
 installed:
 """),
     code("""

@@ -46,8 +46,8 @@ import pandas as pd
 import torch
 
 from edgelab import models
-from edgelab import partition as P
-from edgelab.profile import profile, profile_model
+from edgelab.inference import partition as P
+from edgelab.hardware.profile import profile, profile_model
 from edgelab.record import Recorder, reported
 
 torch.set_num_threads(1)  # small models run fastest on one thread, and results are reproducible
@@ -366,7 +366,7 @@ each layer's latency on the device and the server, the transfer time of cutting 
 layer, and the latency of every split against the deadline.
 """),
     code("""
-from edgelab.partition_widgets import PartitionExplorer
+from edgelab.explorers.partition import PartitionExplorer
 
 explorer = PartitionExplorer("alexnet", device="rpi4", server="t4", link="4g", bandwidth_mbps=10,
                              deadline_ms=100)

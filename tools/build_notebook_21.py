@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from edgelab import early_exit as ee
+from edgelab.inference import early_exit as ee
 from edgelab.datasets import load_digits_split
 from edgelab.record import Recorder, reported
 

@@ -43,8 +43,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from edgelab import cost, primer
-from edgelab.catalog import get_link, link_names
+from edgelab import primer
+from edgelab.hardware import cost
+from edgelab.hardware.catalog import get_link, link_names
 from edgelab.record import Recorder, reported
 
 rec = Recorder("01_edge_paradigms", out_dir=out_dir)
@@ -118,7 +119,7 @@ fig = primer.plot_links(lks)
 ## Time to upload one image or one activation
 
 Sending `b` bytes over a link costs one RTT plus `8·b / uplink bandwidth`
-(`edgelab.cost.transfer_time`). We compare three payloads computed from the zoo: a raw
+(`edgelab.hardware.cost.transfer_time`). We compare three payloads computed from the zoo: a raw
 224×224 RGB image (8-bit), the same image as an fp32 tensor, and AlexNet's activation at the
 boundary between its convolutional and fully connected layers (the split point of chapter 2x on
 partitioning).
@@ -219,7 +220,7 @@ widgets.interact(explore, link=access,
    survey's claim survives?
 5. Seed 001 §II-B.2 says offloading saves the end device's energy. With the radio powers of the
    link catalog, how many joules does uploading the raw image over 4G cost? Compare with running
-   AlexNet on a phone (`edgelab.cost`).
+   AlexNet on a phone (`edgelab.hardware.cost`).
 """),
 ]
 
@@ -269,7 +270,7 @@ A convolution with `C_in` input channels, `C_out` filters of size `k×k` and an 
 is reused at every output pixel. A fully connected layer uses each weight exactly once per image.
 One MAC is two FLOPs (a multiply and an add); edgelab keeps the two apart, and adds to FLOPs the
 element-wise work (activations, pooling, normalisation) that has no MACs.
-The profiler (`edgelab.profile`) traces each model with `torch.fx` and counts per layer.
+The profiler (`edgelab.hardware.profile`) traces each model with `torch.fx` and counts per layer.
 """),
     code("""
 zoo = primer.zoo_summary(models)
@@ -312,7 +313,7 @@ recorded claim. The tolerance is the row's verdict rule.
 comp = primer.survey_size_comparison()
 for r in comp.itertuples():
     rec.claim(r.claim_id, r.ours, units=r.units, setting=f"{r.model}, {zoo.set_index('model').at[r.model, 'input']}, batch 1",
-              note="edgelab.profile: " + ("MACs of conv and linear layers (FlopCounterMode)" if r.quantity == "macs" else "parameters incl. biases"))
+              note="edgelab.hardware.profile: " + ("MACs of conv and linear layers (FlopCounterMode)" if r.quantity == "macs" else "parameters incl. biases"))
 rec.table("survey_sizes", comp)
 comp[["claim_id", "ours", "reported_value", "rel_error", "tolerance", "within_tol"]]
 """),
@@ -433,7 +434,7 @@ widgets.interact(explore, batch=widgets.IntSlider(value=1, min=1, max=max(batche
 
 ## Exercises
 
-1. Profile ResNet-18 and MobileNetV2 with `edgelab.profile.profile_model` and plot them with
+1. Profile ResNet-18 and MobileNetV2 with `edgelab.hardware.profile.profile_model` and plot them with
    `primer.plot_layer_profile`. Where do their MACs sit?
 2. Prune 90% of AlexNet's FC weights (assume sparse storage costs nothing extra). By how much
    does the modelled energy per image fall at batch 1? At batch 16?

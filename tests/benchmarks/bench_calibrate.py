@@ -1,7 +1,7 @@
 """Benchmark: how well the cost model predicts measured latency on this CPU (issue 2, item 9).
 
 Printed figures, not a timed test (pytest does not collect this file). Runs the full protocol
-of :mod:`edgelab.calibrate` on every zoo model (≥ 10, batch 1, one thread): the reference
+of :mod:`edgelab.hardware.calibrate` on every zoo model (≥ 10, batch 1, one thread): the reference
 latency of a model is the median over 3 processes of the median of 30 runs after warm-up;
 each model is scored by a fit that left it out, and by one that left its family out; the
 noise floor (spread of the per-process medians) and the oracle (Σ own measured layers) are
@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the accuracy table, the noise floor and the targets."""
     import pandas as pd
 
-    from edgelab import calibrate
-    from edgelab.cli_calibrate import TABLE_COLUMNS, format_summary
+    from edgelab.cli.calibrate import TABLE_COLUMNS, format_summary
+    from edgelab.hardware import calibrate
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", nargs="+", default=None)

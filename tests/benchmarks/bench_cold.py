@@ -1,15 +1,15 @@
 """Benchmark: the two effects behind the host cost model's cold and fault terms (issue 2).
 
 Printed figures, not a timed test (pytest does not collect this file). One thread, the
-thread's CPU clock (as :mod:`edgelab.calibrate` measures), medians of repeated calls.
+thread's CPU clock (as :mod:`edgelab.hardware.calibrate` measures), medians of repeated calls.
 
 1. **Cold kernels.** An in-place ReLU on a fresh copy of a tensor (its data hot in cache), timed
    right after ReLU ran, and after ``d`` ms of a Python busy loop that touches no tensor. The
    ratio to back-to-back shows that a kernel goes cold with *time*, not with the bytes this
-   process streams: what :func:`edgelab.cost.cold_term` models with τ, the time since a
+   process streams: what :func:`edgelab.hardware.cost.cold_term` models with τ, the time since a
    layer's kind last ran.
 2. **Fresh-memory faults.** Minor page faults and system time per call of convolutions whose
-   output is 12.8 MB and 6.4 MB: what :func:`edgelab.cost.fault_term` models.
+   output is 12.8 MB and 6.4 MB: what :func:`edgelab.hardware.cost.fault_term` models.
 
     python tests/benchmarks/bench_cold.py [--repeats 60]
 """

@@ -8,7 +8,7 @@ runs, stalls, retries, rescued wake-ups and the median seconds of a run::
     python tests/benchmarks/bench_execution.py --runs 100 --variants stock,no-echo,rearm,edgelab
     python tests/benchmarks/bench_execution.py --runs 3 --chapters       # and each real chapter
 
-Variants (see ``edgelab/_nbexec.py`` for the mechanism):
+Variants (see ``edgelab/pipeline/nbexec.py`` for the mechanism):
 
 * ``stock``    papermill's own engine (nbclient), as before the fix;
 * ``no-echo``  only change 1: Output widgets do not echo their outputs to the kernel;
@@ -18,7 +18,7 @@ Variants (see ``edgelab/_nbexec.py`` for the mechanism):
 
 A run that makes no progress for ``--stall-after`` seconds is killed and counted as a stall
 (for ``edgelab`` a stall that reaches the user is a chapter that failed with
-:class:`~edgelab._nbexec.KernelStallError` after its retry). ``rescued`` counts bounded waits
+:class:`~edgelab.pipeline.nbexec.KernelStallError` after its retry). ``rescued`` counts bounded waits
 that found a message whose wake-up had been lost, ``retries`` the chapters re-executed once.
 """
 
@@ -50,7 +50,7 @@ CELLS = [
 CHILD = r"""
 import json, sys, time
 import papermill as pm
-from edgelab import _nbexec
+from edgelab.pipeline import nbexec as _nbexec
 from edgelab.pipeline import run_chapter
 variant, nb, out = sys.argv[1:4]
 t0 = time.perf_counter()  # imports done: the seconds are the kernel's start, run and shutdown

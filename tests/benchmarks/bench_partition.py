@@ -18,10 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from edgelab import partition
-from edgelab.catalog import device_names
-from edgelab.cost import split_costs
-from edgelab.profile import profile_model
+from edgelab.hardware.catalog import device_names
+from edgelab.hardware.cost import split_costs
+from edgelab.hardware.profile import profile_model
+from edgelab.inference import partition
 
 REPEATS = 15
 
@@ -66,7 +66,7 @@ def main() -> None:
     ms = _median_ms(lambda: partition.dads(p, "jetson-nano", "a100", "wan", 10.0))
     print(f"resnet18      DADS (min-cut + endpoints + chain comparison): {ms:7.2f} ms  "
           f"{_verdict(ms, 200)}")
-    from edgelab.cost import layer_latency_grid
+    from edgelab.hardware.cost import layer_latency_grid
 
     lat = layer_latency_grid(p, ["jetson-nano", "a100"])
     tc = np.concatenate([[p.input_bytes], p.table["output_bytes"].to_numpy(float)]) * 8 / 10e6

@@ -15,7 +15,7 @@ import numpy as np
 matplotlib.use("Agg")
 
 from edgelab import levels  # noqa: E402
-from edgelab.widgets import LevelsExplorer  # noqa: E402
+from edgelab.explorers.levels import LevelsExplorer  # noqa: E402
 
 
 def _median_ms(fn, values) -> float:  # noqa: ANN001

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgelab.federated import (
+from edgelab.training.federated import (
     SSGD,
     ClientConfig,
     FedAvg,
@@ -15,7 +15,7 @@ from edgelab.federated import (
     simulate,
     steps_per_client,
 )
-from edgelab.federated.core import BatchedTrainer, SequentialTrainer
+from edgelab.training.federated.core import BatchedTrainer, SequentialTrainer
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_byte_accounting(fed):
 
 
 def test_simulated_time_from_system_model(fed):
-    from edgelab.federated import SystemModel
+    from edgelab.training.federated import SystemModel
 
     sysm = SystemModel.sample(fed.n_clients, straggler_prob=0.0, seed=0)
     r = simulate(fed, FedAvg(), ClientConfig(), 2, system=sysm)

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from edgelab.federated import ClientConfig, FedAvg, Federation, SystemModel, simulate
-from edgelab.federated.adaptive import ResourceCosts, best_tau, compare_tau, h_tau, run_tau
-from edgelab.federated.fedcs import (
+from edgelab.training.federated import ClientConfig, FedAvg, Federation, SystemModel, simulate
+from edgelab.training.federated.adaptive import ResourceCosts, best_tau, compare_tau, h_tau, run_tau
+from edgelab.training.federated.fedcs import (
     FedCSSelector,
     RandomWaitSelector,
     compare_selection,
     fedcs_select,
 )
-from edgelab.federated.system import schedule
+from edgelab.training.federated.system import schedule
 
 
 def test_fedcs_select_greedy_fits_deadline():

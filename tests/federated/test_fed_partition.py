@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from edgelab.federated import Partition, dirichlet, iid, partition, quantity_skew, shards
-from edgelab.federated.strategies import SSGD, FedAvg, check_fraction
+from edgelab.training.federated import Partition, dirichlet, iid, partition, quantity_skew, shards
+from edgelab.training.federated.strategies import SSGD, FedAvg, check_fraction
 
 Y = np.repeat(np.arange(10), 30)  # 300 labels, 10 classes
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from edgelab import _io
 from edgelab._toml import toml_key, toml_string, toml_value
-from edgelab.federated import flower as fl
+from edgelab.training.federated import flower as fl
 
 ADVERSARIAL = [
     "", 'a"b', "a\\b", "back\\", 'end"', "new\nline", "cr\rlf\n", "tab\tx", "\x00nul", "\x1f\x7f",
@@ -56,7 +56,7 @@ def test_pyproject_is_valid_toml_with_true_false():
         assert cfg["standardize"] is standardize
         assert fl.FlowerSettings.from_config(cfg) == s
         assert doc["tool"]["flwr"]["app"]["components"]["serverapp"] == \
-            "edgelab.federated.flower_app:server_app"
+            "edgelab.training.federated.flower_app:server_app"
 
 
 @pytest.mark.parametrize("model", ADVERSARIAL[1:])
@@ -65,8 +65,8 @@ def test_pyproject_escapes_strings(model):
     assert doc["tool"]["flwr"]["app"]["config"]["model"] == model
     # nothing injected: the components are still edgelab's
     assert doc["tool"]["flwr"]["app"]["components"] == {
-        "serverapp": "edgelab.federated.flower_app:server_app",
-        "clientapp": "edgelab.federated.flower_app:client_app"}
+        "serverapp": "edgelab.training.federated.flower_app:server_app",
+        "clientapp": "edgelab.training.federated.flower_app:client_app"}
 
 
 @pytest.mark.parametrize("field,value,match", [

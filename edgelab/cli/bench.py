@@ -1,0 +1,44 @@
+"""``edgelab bench``: benchmark workloads (issue 6, item 9; seed 003 §IV-C.1).
+
+``edgelab bench fedavg [--engine batched|sequential|flower] [--clients N] [--rounds R]
+[--seed S] [--threads T] [--format table|csv|json]`` runs the federated benchmark workload and
+prints ``ms_per_client_round``, ``wall_s`` and ``accuracy`` at the top level (plus settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from edgelab.cli.format import FORMATS, emit
+
+
+def _fedavg(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab bench fedavg``."""
+    from edgelab._validate import integer_in
+    from edgelab.training.federated.bench import run_fedavg_bench
+
+    threads = integer_in("--threads", args.threads, 0, 1024)  # 0: torch's default
+    res = run_fedavg_bench(args.engine, args.clients, args.rounds, args.seed,
+                           threads=threads if threads > 0 else None)
+    emit(res, args.format)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bench`` and its ``fedavg`` sub-subcommand to the ``edgelab`` parser (seed 003 §IV-C.1)."""
+    from edgelab.training.federated.bench import BENCH_ENGINES
+
+    p = subparsers.add_parser("bench", help="benchmark workloads (printed figures, not tests)")
+    sub = p.add_subparsers(dest="bench", required=True, parser_class=type(p))
+    f = sub.add_parser("fedavg", help="FedAvg on digits, 100 Dirichlet(0.5) clients, 20 rounds "
+                                      "(seed 003 §IV-C.1; issue 6 item 8)")
+    f.add_argument("--engine", choices=BENCH_ENGINES, default="batched",
+                   help="batched (all clients at once), sequential (reference loop) or flower "
+                        "(Flower simulation; needs edgelab[flower])")
+    f.add_argument("--clients", type=int, default=100)
+    f.add_argument("--rounds", type=int, default=20)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: tiny kernels; 0 leaves torch's default)")
+    f.add_argument("--format", choices=FORMATS, default="table")
+    f.set_defaults(func=_fedavg)

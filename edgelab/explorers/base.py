@@ -1,0 +1,105 @@
+"""The one shape of every explorer: controls, a headless ``compute``, a matplotlib ``figure``.
+
+An explorer is a thin ipywidgets front end over edgelab's functions. Subclasses build their
+widgets in ``__init__`` (every control a public attribute, listed in ``controls``; an
+``output`` :class:`ipywidgets.Output` for the figure; ``widget``, the box shown in a notebook),
+then call :meth:`Explorer.start`. They implement :meth:`compute` (no drawing: tests and
+benchmarks call it headless, ``draw=False``) and :meth:`figure` (a matplotlib figure of the
+current state). :meth:`update` runs both; :meth:`set` changes several controls at once.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+__all__ = ["Explorer", "render_png", "set_controls"]
+
+
+class Explorer:
+    """Base class of the chapters' explorers (see the module docstring)."""
+
+    controls: tuple[Any, ...] = ()
+    output: Any = None
+    widget: Any = None
+    draw_figures: bool = True
+    n_updates: int = 0
+
+    def start(self) -> None:
+        """Observe every control and compute the first state (call at the end of ``__init__``)."""
+        for c in self.controls:
+            c.observe(self._on_change, names="value")
+        self.update()
+
+    def _on_change(self, _change: dict[str, Any]) -> None:
+        self.update()
+
+    def compute(self) -> None:
+        """Recompute the explorer's results from its controls (no drawing)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+
+    def figure(self) -> Any:
+        """A matplotlib figure of the current state."""
+        raise NotImplementedError(f"{type(self).__name__} must implement figure()")
+
+    def update(self) -> None:
+        """Recompute, then redraw if drawing is on."""
+        self.compute()
+        self.n_updates += 1
+        if self.draw_figures:
+            self.draw()
+
+    def draw(self) -> None:
+        """Redraw the figure into :attr:`output` as a PNG, whatever the matplotlib backend."""
+        render_png(self.output, self.figure())
+
+    def set(self, **values: Any) -> Explorer:
+        """Set several controls by attribute name with observers paused, then update once."""
+        names = ", ".join(self.control_names())
+        set_controls(self, values, names)
+        return self
+
+    def control_names(self) -> list[str]:
+        """The attribute names of the controls, in order."""
+        by_id = {id(v): k for k, v in vars(self).items()}
+        return [by_id[id(c)] for c in self.controls if id(c) in by_id]
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def render_png(output: Any, fig: Any, dpi: int = 80) -> None:
+    """Show ``fig`` in an ``ipywidgets.Output`` as a PNG (works with any matplotlib backend),
+    replacing what was there, and close the figure. Shared by every explorer."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, clear_output, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    with output:
+        clear_output(wait=True)
+        display(Image(data=buf.getvalue(), format="png"))
+
+
+def set_controls(explorer: Any, values: dict[str, Any], valid: str) -> None:
+    """Set several of an explorer's controls with its observers paused, then update once.
+
+    ``explorer`` has ``controls`` (the widgets), ``_on_change`` and ``update()``; ``valid``
+    names the controls for the error message.
+    """
+    unknown = [k for k in values
+               if not hasattr(explorer, k) or getattr(explorer, k) not in explorer.controls]
+    if unknown:
+        raise ValueError(f"unknown controls {unknown}; valid: {valid}")
+    for c in explorer.controls:
+        c.unobserve(explorer._on_change, names="value")
+    try:
+        for k, v in values.items():
+            getattr(explorer, k).value = v
+    finally:
+        for c in explorer.controls:
+            c.observe(explorer._on_change, names="value")
+    explorer.update()
