@@ -43,6 +43,7 @@ The kernel's own stdout and stderr go to ``kernel_log`` (a file) instead of the 
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import os
@@ -267,10 +268,32 @@ class EdgelabNotebookClient(PapermillNotebookClient):
     # nbclient binds the synchronous twin to the base coroutine at class creation: rebind it.
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
+    async def _async_poll_kernel_alive(self) -> None:
+        """nbclient's once-a-second liveness check, ending quietly once the client is gone.
+
+        nbclient cancels this task on its own exit paths only; after a
+        :class:`KernelStallError` the client is cleaned up while the task still runs, and
+        nbclient's version then fails an assertion that asyncio prints at exit.
+        """
+        from nbclient.exceptions import DeadKernelError
+
+        while True:
+            await asyncio.sleep(1)
+            if self.kc is None:
+                return
+            try:
+                await self._async_check_alive()
+            except DeadKernelError:
+                if self.task_poll_for_reply is not None:
+                    self.task_poll_for_reply.cancel()
+                return
+
     async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:
         """As nbclient's, remembering which cell runs (for :class:`KernelStallError`)."""
         self.watch.cell_index = cell_index
         return await super().async_execute_cell(cell, cell_index, *args, **kw)
+
+    execute_cell = run_sync(async_execute_cell)
 
     def cleanup_ipc(self) -> None:
         """Remove the private IPC folder (the kernel manager removes the sockets themselves)."""
