@@ -39,6 +39,8 @@ test: $(TESTS)
 	$(BIN)/ruff check edgelab tests tools
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	    --nbval-cell-timeout 300 --nbval-sanitize-with tests/golden/sanitize.cfg tests/golden
 
 lint: $(TESTS)
 	$(BIN)/ruff check edgelab tests tools

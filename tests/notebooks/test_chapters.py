@@ -71,6 +71,28 @@ def test_notebooks_stored_without_outputs() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_notebooks_are_normalised() -> None:
+    """The .ipynb is the chapter's one source, edited in JupyterLab: stored normalised.
+
+    nbformat 4.5 with a unique id on every cell (ids stay as stored, so diffs stay small), no
+    metadata beyond the kernel's and cell tags (no execution timings, no papermill records).
+    """
+    problems: list[str] = []
+    for path in NOTEBOOKS:
+        raw = nbformat.read(str(path), as_version=4)
+        if (raw.nbformat, raw.nbformat_minor) < (4, 5):
+            problems.append(f"{path.name}: nbformat {raw.nbformat}.{raw.nbformat_minor} < 4.5")
+        if extra := set(raw.metadata) - {"kernelspec", "language_info"}:
+            problems.append(f"{path.name}: notebook metadata {sorted(extra)}")
+        ids = [c.get("id") for c in raw.cells]
+        if None in ids or len(set(ids)) != len(ids):
+            problems.append(f"{path.name}: cell ids missing or repeated")
+        for i, c in enumerate(raw.cells):
+            if extra := set(c.metadata) - {"tags"}:
+                problems.append(f"{path.name}: cell {i} metadata {sorted(extra)}")
+    assert not problems, "\n".join(problems)
+
+
 def test_index_lists_every_chapter() -> None:
     """notebooks/README.md (the hand-kept chapter index) names every chapter notebook."""
     index = (ROOT / "notebooks" / "README.md").read_text(encoding="utf-8")
