@@ -204,7 +204,7 @@ def compare_runs(
     rtol: float = 1e-6,
     atol: float = 0.0,
 ) -> CompareReport:
-    """Compare two OUT folders cell by cell (issue 3, "Drift").
+    """Compare two OUT folders cell by cell: the nightly's drift check.
 
     Compared: every ``tables/*.csv`` and ``tables/*.json`` (claims/metrics, leaf by leaf),
     ``summary.csv`` and the regenerated Table 2/4 CSVs. Numbers are equal when

@@ -114,7 +114,7 @@ def input_fingerprint(
     version: str | None = None,
     source_digest: str | None = None,
 ) -> dict[str, str]:
-    """The inputs that decide whether ``--resume`` may skip a chapter (issue 3, robustness).
+    """The inputs that decide whether ``--resume`` may skip a chapter (a chapter is re-run when any changed).
 
     Notebook content hash, edgelab version (plus a digest of its sources and data files, so
     an edit between releases also counts) and the parameters (``out_dir`` excluded).
@@ -392,7 +392,7 @@ def reproduce(
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
 ) -> ReproduceResult:
-    """Run every chapter and compile the summary (issue 3, "The command").
+    """Run every chapter and compile the summary (the main job, ``edgelab reproduce``).
 
     One failing chapter does not stop the others; the result's ``exit_status`` is 1 if any
     failed. With ``resume`` a chapter is skipped when its notebook, edgelab version/sources
