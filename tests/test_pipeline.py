@@ -19,7 +19,6 @@ import nbformat
 import pandas as pd
 import pytest
 
-from edgelab import pipeline
 from edgelab.claims import DIFFERS, MATCHES, NOT_CHECKED, SAME_DIRECTION, evaluate, parse_rule
 from edgelab.cli import main as cli_main
 from edgelab.pipeline import (
@@ -29,6 +28,7 @@ from edgelab.pipeline import (
     input_fingerprint,
     reproduce,
 )
+from edgelab.pipeline import run as pipeline_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -307,7 +307,7 @@ def test_resume_skips_unchanged_and_reruns_changed(
     digest = json.loads((out / "runs" / "00_alpha.json").read_text())["inputs"][
         "edgelab_source_sha256"
     ]
-    monkeypatch.setattr(pipeline, "_source_digest", lambda: digest)
+    monkeypatch.setattr(pipeline_run, "sources_digest", lambda: digest)
     quiet = {"notebooks_dir": nbs, "progress": False, "echo": lambda s: None}
     res = reproduce(out, resume=True, **quiet)
     assert [c.status for c in res.chapters] == ["skipped", "skipped"]

@@ -34,7 +34,7 @@ from edgelab.record import (
 
 __all__ = ["ChapterResult", "ReproduceResult", "CELL_TIMEOUT_S", "check_kernel",
            "find_notebooks_dir", "discover_notebooks", "input_fingerprint", "run_chapter",
-           "reproduce", "kernel_env"]
+           "reproduce", "kernel_env", "sources_digest"]
 
 
 # =========================================================================== discovery
@@ -92,17 +92,20 @@ def _edgelab_version() -> str:
         return "0+unknown"
 
 
-def _source_digest() -> str:
-    """sha256 over edgelab's Python sources and data files, so code/data edits invalidate --resume."""
+def sources_digest() -> str:
+    """sha256 over edgelab's Python sources and data files, so code/data edits invalidate --resume.
+
+    Every ``.py`` file of the whole package counts, by its path inside the package (a moved
+    module changes the digest too), and every catalog CSV of ``data/``.
+    """
     h = hashlib.sha256()
-    pkg = Path(__file__).resolve().parent
-    files = sorted(pkg.rglob("*.py"))
+    pkg = Path(__file__).resolve().parents[1]  # edgelab/, not just edgelab/pipeline/
+    files = [(f.relative_to(pkg).as_posix(), f) for f in sorted(pkg.rglob("*.py"))
+             if "__pycache__" not in f.parts]
     data_dir = data_path("reported.csv").parent
-    files += sorted(data_dir.glob("*.csv"))
-    for f in files:
-        if "__pycache__" in f.parts:
-            continue
-        h.update(f.name.encode())
+    files += [(f"data/{f.name}", f) for f in sorted(data_dir.glob("*.csv"))]
+    for name, f in files:
+        h.update(name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -124,7 +127,7 @@ def input_fingerprint(
     inputs = {
         "notebook_sha256": nb_hash,
         "edgelab_version": version or _edgelab_version(),
-        "edgelab_source_sha256": source_digest or _source_digest(),
+        "edgelab_source_sha256": source_digest or sources_digest(),
         "parameters": json.dumps(p, sort_keys=True),
     }
     inputs["key"] = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
@@ -427,7 +430,7 @@ def reproduce(
     say = echo if echo is not None else (lambda s: tqdm.write(s, file=sys.stdout))
 
     params = {"quick": bool(quick), "seed": int(seed), "out_dir": str(out_p)}
-    version, digest = _edgelab_version(), _source_digest()
+    version, digest = _edgelab_version(), sources_digest()
     todo: list[tuple[Path, dict[str, str]]] = []
     results: dict[str, ChapterResult] = {}
     for nb in notebooks:
