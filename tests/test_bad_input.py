@@ -300,7 +300,8 @@ def test_default_shows_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_command_module_that_fails_to_import_is_an_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_PLUGINS", (*cli._PLUGINS, "edgelab.cli_nosuchplugin"))
+    monkeypatch.setattr(cli, "COMMAND_MODULES",
+                        (*cli.COMMAND_MODULES, "edgelab.cli_nosuchplugin"))
     got, out, err = run_captured("devices")
     assert got == 1
     _one_line(err)

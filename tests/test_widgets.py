@@ -90,7 +90,7 @@ def test_figure_draws_and_changes():
     ex.bandwidth.value = 2.0
     after = current(ex.figure())
     assert len(before) == 1 and after == [[2.0, 2.0]] and after != before
-    ex._draw = True
+    ex.draw_figures = True
     ex.update()  # draws into the Output widget without error
 
 
