@@ -169,7 +169,7 @@ def test_cli_json_has_the_headline_keys(tmp_path, monkeypatch, capsys):
     dev, _ = _truth(SMALL)
     fake = iter(_runs(SMALL, dev, processes=2, noise=0.05))
     monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
-    assert cli_calibrate.handler(_args()) == 0
+    assert cli_calibrate.cmd_calibrate(_args()) == 0
     out = json.loads(capsys.readouterr().out)  # nothing but one JSON object on stdout
     for k in ("within_10pct", "within_20pct", "family_within_20pct"):
         assert 0.0 <= out[k] <= 1.0
@@ -188,16 +188,16 @@ def test_cli_table_and_bad_input(tmp_path, monkeypatch, capsys):
     dev, _ = _truth(SMALL)
     fake = iter(_runs(SMALL, dev, processes=1))
     monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
-    assert cli_calibrate.handler(_args(format="table", processes=1, no_save=True)) == 0
+    assert cli_calibrate.cmd_calibrate(_args(format="table", processes=1, no_save=True)) == 0
     text = capsys.readouterr().out
     assert "within ±10%" in text and "alexnet" in text
     assert not calibrate.host_device_available()
     with pytest.raises(ValueError, match="--repeats"):
-        cli_calibrate.handler(_args(repeats=0))
+        cli_calibrate.cmd_calibrate(_args(repeats=0))
     with pytest.raises(ValueError, match="at least 2"):
-        cli_calibrate.handler(_args(models=["alexnet"]))
+        cli_calibrate.cmd_calibrate(_args(models=["alexnet"]))
     with pytest.raises(EdgelabError, match="Valid model names"):
-        cli_calibrate.handler(_args(models=["alexnet", "nosuchnet"]))
+        cli_calibrate.cmd_calibrate(_args(models=["alexnet", "nosuchnet"]))
 
 
 def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
@@ -228,7 +228,7 @@ def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch
     dev, _ = _truth(names)
     fake = iter(_runs(names, dev, processes=2, noise=0.02) + _runs(names, dev, processes=2))
     monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
-    assert cli_calibrate.handler(_args(models=names)) == 0
+    assert cli_calibrate.cmd_calibrate(_args(models=names)) == 0
     text = capsys.readouterr().out
     assert "NaN" not in text
     out = json.loads(text)

@@ -58,3 +58,45 @@ def test_errors_are_one_line_exit_2(argv, needle):
     assert needle in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert out == ""
+
+
+#: minimal argv of every command -> (its handler, whether it takes --format)
+COMMANDS = [
+    (["devices"], "cmd_devices", True),
+    (["links"], "cmd_links", True),
+    (["models"], "cmd_models", True),
+    (["profile", "alexnet"], "cmd_profile", True),
+    (["cost", "alexnet", "--device", "rpi4"], "cmd_cost", True),
+    (["levels", "--model", "alexnet", "--device", "rpi4", "--edge", "t4", "--link", "4g"],
+     "cmd_levels", True),
+    (["partition", "alexnet", "--device", "rpi4", "--server", "t4", "--link", "4g"],
+     "cmd_partition", True),
+    (["calibrate"], "cmd_calibrate", True),
+    (["bench", "fedavg"], "cmd_bench_fedavg", True),
+    (["reproduce"], "cmd_reproduce", False),
+    (["compare", "a", "b"], "cmd_compare", False),
+]
+
+
+@pytest.mark.parametrize("argv,handler,formatted", COMMANDS, ids=[c[1] for c in COMMANDS])
+def test_one_handler_scheme_and_format_in_one_place(argv, handler, formatted):
+    from edgelab.cli import COMMAND_MODULES, build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    assert args.func.__name__ == handler and args.func.__module__ in COMMAND_MODULES
+    if formatted:
+        assert args.format == "table"
+        assert parser.parse_args([*argv, "--format", "json"]).format == "json"
+    else:
+        assert not hasattr(args, "format")
+        code, out, err = run(*argv, "--format", "json")
+        assert code == 2 and "--format" in err and out == ""
+
+
+def test_every_command_is_listed():
+    from edgelab.cli import build_parser
+
+    text = build_parser().format_help()
+    for argv, _, _ in COMMANDS:
+        assert argv[0] in text

@@ -9,6 +9,7 @@ import pytest
 matplotlib.use("Agg")
 
 from edgelab import levels  # noqa: E402
+from edgelab.explorers.base import Explorer  # noqa: E402
 from edgelab.explorers.levels import BANDWIDTH_MAX_MBPS, BANDWIDTH_MIN_MBPS, LevelsExplorer  # noqa: E402
 
 
@@ -19,6 +20,9 @@ def explorer():
 
 
 def test_controls_ranges(explorer):
+    assert isinstance(explorer, Explorer)
+    assert explorer.control_names() == ["bandwidth", "device", "edge", "cloud", "link", "model",
+                                        "level", "objective"]
     s = explorer.bandwidth
     assert 10 ** s.min == pytest.approx(BANDWIDTH_MIN_MBPS) == pytest.approx(0.1)
     assert 10 ** s.max == pytest.approx(BANDWIDTH_MAX_MBPS) == pytest.approx(10_000)
@@ -73,6 +77,10 @@ def test_curves_cached_and_marked(explorer):
     explorer.bandwidth.value = 50.0
     assert explorer.curves is curves  # only dropdowns recompute the sweep
     assert curves["latency_s"].shape == (7, 40)
+    sw = levels.sweep_bandwidth(explorer.scenario.replace(bandwidth_mbps=None),
+                                curves["bandwidth_mbps"], columns=["infer_latency_s"])
+    l3 = sw[sw["level"] == "L3"]["infer_latency_s"].to_numpy()
+    np.testing.assert_array_equal(curves["latency_s"][list(levels.LEVEL_IDS).index("L3")], l3)
     explorer.edge.value = "edge-server-cpu"
     assert explorer.curves is not curves
 
@@ -90,7 +98,7 @@ def test_figure_draws_and_changes():
     ex.bandwidth.value = 2.0
     after = current(ex.figure())
     assert len(before) == 1 and after == [[2.0, 2.0]] and after != before
-    ex._draw = True
+    ex.draw_figures = True
     ex.update()  # draws into the Output widget without error
 
 

@@ -1,7 +1,13 @@
 """The ``edgelab`` command line: one subcommand per public function.
 
-Every command takes ``--format table|csv|json``. Every command's errors meet at one boundary
-(:func:`main`) and end as one line on stderr, never a traceback:
+One module per command group (:data:`COMMAND_MODULES`: the catalogs and the cost model of seed
+003 §II-D and §III, the EI levels of §III-B, calibration, the reproduction pipeline, partition
+of §V-C.2, the benchmarks of §IV-C.1); every handler is named ``cmd_<command>``. This module
+keeps the parser assembly (:func:`build_parser`), which adds ``--format table|csv|json`` to
+every command that prints a table, the entry point :func:`main` and :func:`run_captured`.
+
+Every command's errors meet at one boundary (:func:`main`) and end as one line on stderr, never
+a traceback:
 
 * bad input (:class:`~edgelab.errors.EdgelabError`, ``ValueError``): exit status 2, the line
   names the parameter and what is allowed;
@@ -21,8 +27,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from edgelab.cli.format import FORMATS, emit
-from edgelab.errors import EdgelabError, ParameterError
+from edgelab.cli.format import FORMATS
+from edgelab.errors import EdgelabError
 
 #: environment variable that makes the CLI print tracebacks (``1``, ``true``, ``yes``, ``on``)
 DEBUG_ENV = "EDGELAB_DEBUG"
@@ -34,9 +40,10 @@ EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
 _DEBUG_HINT = f"--debug or {DEBUG_ENV}=1 shows the traceback"
 
-# Modules that add their own subcommands with a ``register(subparsers)`` function.
-_PLUGINS = ("edgelab.cli.levels", "edgelab.cli.calibrate", "edgelab.cli.pipeline",
-            "edgelab.cli.partition", "edgelab.cli.bench")
+#: The command modules, one per command group, in the order of ``edgelab --help``. Each has a
+#: ``register(subparsers)`` that adds its subcommands, whose handlers are named ``cmd_<command>``.
+COMMAND_MODULES = ("edgelab.cli.hardware", "edgelab.cli.levels", "edgelab.cli.calibrate",
+                   "edgelab.cli.pipeline", "edgelab.cli.partition", "edgelab.cli.bench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,84 +55,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_format(p: argparse.ArgumentParser) -> None:
-    """Add the shared ``--format`` option to a subcommand parser."""
+    """Add the shared ``--format`` option to a subcommand parser (called only by
+    :func:`build_parser`, for every subcommand that prints a table or an object)."""
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="output format (json and csv print nothing else on stdout)")
 
 
-def _devices(args: argparse.Namespace) -> int:
-    from edgelab.hardware import catalog
-
-    df = catalog.devices()
-    if args.format == "table":
-        df = df.drop(columns=["description", "source", "notes"])
-    emit(df, args.format)
-    return 0
-
-
-def _links(args: argparse.Namespace) -> int:
-    from edgelab.hardware import catalog
-
-    df = catalog.links()
-    if args.format == "table":
-        df = df.drop(columns=["source", "notes"])
-    emit(df, args.format)
-    return 0
-
-
-def _models(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from edgelab import models
-
-    rows = [{"name": s.name, "family": s.family, "input": "x".join(map(str, s.input_shape)),
-             "paper": s.paper} for s in models.ZOO.values()]
-    emit(pd.DataFrame(rows), args.format)
-    return 0
-
-
-def _profile(args: argparse.Namespace) -> int:
-    from edgelab.hardware.profile import parse_shape, profile_model
-
-    shape = parse_shape(args.input) if args.input else None
-    p = profile_model(args.model, batch=args.batch, input_shape=shape)
-    if args.format == "json":
-        emit({"model": p.name, "totals": p.totals(), "layers": p.table.to_dict(orient="records")},
-             "json")
-    else:
-        emit(p.table, args.format)
-        if args.format == "table":
-            t = p.totals()
-            sys.stdout.write(f"total: {t['macs']:,} MACs, {t['flops']:,} FLOPs, "
-                             f"{t['params']:,} parameters, {t['weight_bytes'] / 1e6:.1f} MB weights\n")
-    return 0
-
-
-def _cost(args: argparse.Namespace) -> int:
-    from edgelab.hardware import cost
-    from edgelab.hardware.catalog import get_link
-    from edgelab.hardware.profile import parse_shape, profile_model
-
-    shape = parse_shape(args.input) if args.input else None
-    p = profile_model(args.model, input_shape=shape)
-    if args.bandwidth is not None and args.link is None:
-        raise ValueError("--bandwidth needs --link (it overrides that link's bandwidth)")
-    link = get_link(args.link, args.bandwidth) if args.link else None
-    res = cost.cost(p, args.device, server=args.server, link=link, split=args.split)
-    if args.per_layer:
-        layers = cost.per_layer_table(p, args.device)
-        if args.format == "json":
-            emit({**res, "layers": layers.to_dict(orient="records")}, "json")
-            return 0
-        emit(layers if args.format == "csv" else layers, args.format)
-        if args.format == "csv":
-            return 0
-    emit(res, args.format)
-    return 0
+def _leaf_commands(p: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The subcommand parsers under ``p`` that run a handler (``bench fedavg``, not ``bench``)."""
+    actions = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        return [p] if p.get_default("func") is not None else []
+    seen: dict[int, argparse.ArgumentParser] = {}
+    for child in actions[0].choices.values():
+        for leaf in _leaf_commands(child):
+            seen.setdefault(id(leaf), leaf)
+    return list(seen.values())
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``edgelab`` command."""
+    """The argument parser of the ``edgelab`` command: every module of :data:`COMMAND_MODULES`
+    adds its subcommands, then ``--format`` is added to each one that prints a table (every
+    subcommand but those whose parser sets ``output="text"``, such as ``reproduce``)."""
     from edgelab import __version__
 
     parser = _Parser(prog="edgelab", description=__doc__.splitlines()[0])
@@ -134,44 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"show the traceback of an error instead of one line (also "
                              f"{DEBUG_ENV}=1); accepted anywhere on the command line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    p = sub.add_parser("devices", help="the device catalog (data/devices.csv)")
-    add_format(p)
-    p.set_defaults(func=_devices)
-    p = sub.add_parser("links", help="the link catalog (data/links.csv)")
-    add_format(p)
-    p.set_defaults(func=_links)
-    p = sub.add_parser("models", help="the model zoo")
-    add_format(p)
-    p.set_defaults(func=_models)
-
-    p = sub.add_parser("profile", help="per-layer MACs, FLOPs, parameters and bytes of a model")
-    p.add_argument("model", help="a zoo model name (see `edgelab models`)")
-    p.add_argument("--input", help="input shape CxHxW (default: the paper's)")
-    p.add_argument("--batch", type=int, default=1)
-    add_format(p)
-    p.set_defaults(func=_profile)
-
-    p = sub.add_parser("cost", help="latency and energy of a model on a device, or split "
-                                    "between a device and a server")
-    p.add_argument("model")
-    p.add_argument("--device", required=True, help="end device (see `edgelab devices`)")
-    p.add_argument("--server", help="server device for the layers after --split")
-    p.add_argument("--link", help="link between device and server (see `edgelab links`)")
-    p.add_argument("--bandwidth", type=float, help="override the link's bandwidth, Mbit/s")
-    p.add_argument("--split", type=int, help="layers run on the device (0..n_layers)")
-    p.add_argument("--input", help="input shape CxHxW (default: the paper's)")
-    p.add_argument("--per-layer", action="store_true", help="also list each layer's cost on --device")
-    add_format(p)
-    p.set_defaults(func=_cost)
-
-    for name in _PLUGINS:  # a command module that fails to import is an error, never skipped
+    for name in COMMAND_MODULES:  # a command module that fails to import is an error, never skipped
         try:
             mod = importlib.import_module(name)
         except Exception as e:
             raise ImportError(f"cannot load the command module {name}: {type(e).__name__}: "
                               f"{_first_line(e)}") from e
         mod.register(sub)
+    for leaf in _leaf_commands(parser):
+        if leaf.get_default("output") != "text":
+            add_format(leaf)
     return parser
 
 
@@ -218,7 +141,7 @@ def _where(e: BaseException) -> str:
     frames = traceback.extract_tb(e.__traceback__)
     if not frames:
         return ""
-    pkg = str(Path(__file__).resolve().parent)
+    pkg = str(Path(__file__).resolve().parent.parent)  # the edgelab package
     ours = [f for f in frames if str(Path(f.filename).resolve()).startswith(pkg)]
     f = (ours or frames)[-1]
     path = Path(f.filename)
@@ -271,27 +194,6 @@ def _command_name(args: argparse.Namespace | None) -> str:
     return args.command + (f" {sub}" if isinstance(sub, str) else "")
 
 
-def _check_out_folder(args: argparse.Namespace) -> None:
-    """``--out`` of ``edgelab reproduce`` must be a folder (created if missing), not a file."""
-    out = getattr(args, "out", None)
-    if out is None:
-        return
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise ParameterError(f"--out must be a folder (created if missing), got {out!r}, "
-                             "which is a file")
-    for parent in p.absolute().parents:  # a file on the way (a/file/b) can never become a folder
-        if parent.exists():
-            if not parent.is_dir():
-                raise ParameterError(f"--out must be a folder (created if missing), got "
-                                     f"{out!r}, but {str(parent)!r} is a file")
-            break
-
-
-#: checks the boundary runs before a command's handler, by command name
-_PRECHECKS = {"reproduce": _check_out_folder}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``edgelab`` console script: the one error boundary of every command.
 
@@ -305,9 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(arglist)
-        check = _PRECHECKS.get(args.command)
-        if check is not None:
-            check(args)
         return int(args.func(args) or 0)
     except SystemExit:  # argparse's usage errors (one line, status 2), --help, --version
         raise

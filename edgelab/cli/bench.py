@@ -1,4 +1,4 @@
-"""``edgelab bench``: benchmark workloads (issue 6, item 9; seed 003 §IV-C.1).
+"""``edgelab bench``: benchmark workloads (seed 003 §IV-C.1, federated learning).
 
 ``edgelab bench fedavg [--engine batched|sequential|flower] [--clients N] [--rounds R]
 [--seed S] [--threads T] [--format table|csv|json]`` runs the federated benchmark workload and
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from edgelab.cli.format import FORMATS, emit
+from edgelab.cli.format import emit
 
 
-def _fedavg(args: argparse.Namespace) -> int:
-    """Handler of ``edgelab bench fedavg``."""
+def cmd_bench_fedavg(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab bench fedavg``: the FedAvg benchmark workload (seed 003 §IV-C.1)."""
     from edgelab._validate import integer_in
     from edgelab.training.federated.bench import run_fedavg_bench
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="benchmark workloads (printed figures, not tests)")
     sub = p.add_subparsers(dest="bench", required=True, parser_class=type(p))
     f = sub.add_parser("fedavg", help="FedAvg on digits, 100 Dirichlet(0.5) clients, 20 rounds "
-                                      "(seed 003 §IV-C.1; issue 6 item 8)")
+                                      "(seed 003 §IV-C.1)")
     f.add_argument("--engine", choices=BENCH_ENGINES, default="batched",
                    help="batched (all clients at once), sequential (reference loop) or flower "
                         "(Flower simulation; needs edgelab[flower])")
@@ -40,5 +40,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: tiny kernels; 0 leaves torch's default)")
-    f.add_argument("--format", choices=FORMATS, default="table")
-    f.set_defaults(func=_fedavg)
+    f.set_defaults(func=cmd_bench_fedavg)

@@ -1,6 +1,6 @@
 """``edgelab calibrate``: measure this CPU, fit the "host" device, print the accuracy table.
 
-Issue 2, items 6 and 9 (seed 003 §III-B). Progress goes to stderr; ``--format json`` prints
+Seed 003 §III-B (where a DNN runs, and how fast, decides the EI level). Progress goes to stderr; ``--format json`` prints
 only one JSON object on stdout, whose top level carries ``within_10pct``, ``within_20pct``,
 ``family_within_20pct`` (shares 0..1), ``layer_median_ape`` and ``model_median_ape``
 (percent), the rest of the summary, and the per-model rows under ``models``.
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         help="measure per-layer and whole-model latency on this CPU, fit the 'host' device "
              "and print how well the cost model predicts it (leave-one-out)",
         description="Measure this CPU, fit the host device and print the accuracy table "
-                    "(issue 2, item 9; seed 003 §III-B).")
+                    "(seed 003 §III-B).")
     p.add_argument("--models", nargs="+", metavar="M", default=None,
                    help="zoo models to measure (default: all; at least 2)")
     p.add_argument("--repeats", type=int, default=30, help="timed passes per process (≥ 1)")
@@ -41,9 +41,7 @@ def register(subparsers: Any) -> None:
                    help="thread CPU time (default; robust on a shared machine) or wall clock")
     p.add_argument("--no-save", action="store_true",
                    help="do not write the host device file")
-    p.add_argument("--format", choices=FORMATS, default="table",
-                   help="output format (json and csv print nothing else on stdout)")
-    p.set_defaults(func=handler)
+    p.set_defaults(func=cmd_calibrate)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -61,14 +59,15 @@ def _check(args: argparse.Namespace) -> None:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
 
 
-def handler(args: argparse.Namespace) -> int:
+def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run :func:`edgelab.hardware.calibrate.run_calibration` and print the accuracy table."""
     from edgelab.hardware import calibrate
+    from edgelab.models import spec
 
     _check(args)
     if args.models is not None:
         for m in args.models:
-            calibrate._models.spec(m)  # unknown names fail before any measurement
+            spec(m)  # unknown names fail before any measurement
     rep = calibrate.run_calibration(
         models=args.models, repeats=args.repeats, processes=args.processes,
         warmup=getattr(args, "warmup", 5), threads=args.threads, progress=True,

@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from edgelab.cli.format import FORMATS, emit
+from edgelab.cli.format import emit
 
 #: Columns printed by the ``table`` format (csv/json carry every column).
 TABLE_COLUMNS = (
@@ -41,11 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="seconds of requests in the totals (default 86400, one day)")
     p.add_argument("--objective", default="latency", choices=("latency", "energy"),
                    help="what the co-inference splits minimise (default latency)")
-    p.add_argument("--format", default="table", choices=FORMATS)
-    p.set_defaults(func=handler)
+    p.set_defaults(func=cmd_levels)
 
 
-def handler(args: argparse.Namespace) -> int:
+def cmd_levels(args: argparse.Namespace) -> int:
     """Run ``edgelab levels`` (seed 003 §III-B); bad input raises ValueError/EdgelabError."""
     from edgelab.levels import Scenario, evaluate
 

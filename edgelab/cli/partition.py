@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edgelab.cli.format import FORMATS, emit
+from edgelab.cli.format import emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,11 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="latency deadline in seconds: minimise the objective among the splits "
                         "that meet it; if none does, print the fastest as a best effort")
     p.add_argument("--input", help="input shape CxHxW (default: the paper's)")
-    p.add_argument("--format", default="table", choices=FORMATS)
-    p.set_defaults(func=handler)
+    p.set_defaults(func=cmd_partition)
 
 
-def handler(args: argparse.Namespace) -> int:
+def cmd_partition(args: argparse.Namespace) -> int:
     """Run ``edgelab partition`` (seed 003 §V-C.2); bad input raises ValueError/EdgelabError."""
     import warnings
 

@@ -1,17 +1,23 @@
-"""``edgelab reproduce`` and ``edgelab compare`` (issue 3), registered on the main CLI.
+"""``edgelab reproduce`` and ``edgelab compare``: the reproduction pipeline on the command line.
 
-``edgelab/cli.py`` calls ``cli_pipeline.register(sub)`` on its subparsers object and then
-``return args.func(args)``; each handler returns the exit status. Bad input raises
-:class:`~edgelab.errors.EdgelabError` or ``ValueError`` (the main CLI prints one line, exit 2).
+``reproduce`` runs every chapter and puts the surveys' reported numbers beside the measured ones
+(and regenerates seed 003's Tables 2 and 4); ``compare`` reports the cells that changed between
+two reproductions. Both print prose, not a table, so they take no ``--format``
+(``output="text"``). Each handler returns the exit status; bad input raises
+:class:`~edgelab.errors.EdgelabError` or ``ValueError`` (the CLI's boundary prints one line,
+exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "cmd_reproduce", "cmd_compare"]
+from edgelab.errors import ParameterError
+
+__all__ = ["register", "cmd_reproduce", "cmd_compare", "check_out_folder"]
 
 
 def _positive_int(text: str) -> int:
@@ -38,7 +44,7 @@ def register(subparsers: Any) -> None:
     """Add the ``reproduce`` and ``compare`` subcommands to an argparse subparsers object."""
     p = subparsers.add_parser(
         "reproduce",
-        help="run every chapter through papermill and compile the summary (issue 3)",
+        help="run every chapter through papermill and compile the summary",
         description=(
             "Run each notebooks/*.ipynb into OUT/runs/ with the parameters quick, seed and "
             "out_dir; then compile OUT/summary.csv|md (reported vs reproduced, with verdicts) "
@@ -101,7 +107,7 @@ def register(subparsers: Any) -> None:
         action="store_false",
         help="no progress bar (per-chapter lines are still printed)",
     )
-    p.set_defaults(func=cmd_reproduce)
+    p.set_defaults(func=cmd_reproduce, output="text")
 
     c = subparsers.add_parser(
         "compare",
@@ -125,13 +131,28 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also fail when RUN_B has files RUN_A lacks (e.g. a new chapter)",
     )
-    c.set_defaults(func=cmd_compare)
+    c.set_defaults(func=cmd_compare, output="text")
+
+
+def check_out_folder(out: str) -> None:
+    """``--out`` of ``edgelab reproduce`` must be a folder (created if missing), not a file."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ParameterError(f"--out must be a folder (created if missing), got {out!r}, "
+                             "which is a file")
+    for parent in p.absolute().parents:  # a file on the way (a/file/b) can never become a folder
+        if parent.exists():
+            if not parent.is_dir():
+                raise ParameterError(f"--out must be a folder (created if missing), got "
+                                     f"{out!r}, but {str(parent)!r} is a file")
+            break
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Handler of ``edgelab reproduce``; returns 0 if every chapter ran, 1 otherwise."""
     from edgelab.pipeline import reproduce, summary_counts
 
+    check_out_folder(args.out)
     res = reproduce(
         args.out,
         quick=args.quick,

@@ -6,6 +6,12 @@ widgets in ``__init__`` (every control a public attribute, listed in ``controls`
 then call :meth:`Explorer.start`. They implement :meth:`compute` (no drawing: tests and
 benchmarks call it headless, ``draw=False``) and :meth:`figure` (a matplotlib figure of the
 current state). :meth:`update` runs both; :meth:`set` changes several controls at once.
+An explorer with a ``summary`` :class:`ipywidgets.HTML` may implement :meth:`describe`, whose
+text :meth:`update` puts there after each compute.
+
+The chapters' explorers: :mod:`edgelab.explorers.levels` (seed 003 §III-B),
+:mod:`edgelab.explorers.paradigms` (seed 001 §II, seed 003 §III-A),
+:mod:`edgelab.explorers.primer` (seed 003 §II-D and §V-C.1).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ class Explorer:
     controls: tuple[Any, ...] = ()
     output: Any = None
     widget: Any = None
+    summary: Any = None
     draw_figures: bool = True
     n_updates: int = 0
 
@@ -42,10 +49,17 @@ class Explorer:
         """A matplotlib figure of the current state."""
         raise NotImplementedError(f"{type(self).__name__} must implement figure()")
 
+    def describe(self) -> str | None:
+        """HTML text for :attr:`summary` of the current state; ``None`` leaves it as it is."""
+        return None
+
     def update(self) -> None:
-        """Recompute, then redraw if drawing is on."""
+        """Recompute, refresh the summary (see :meth:`describe`), then redraw if drawing is on."""
         self.compute()
         self.n_updates += 1
+        text = self.describe()
+        if text is not None and self.summary is not None:
+            self.summary.value = text
         if self.draw_figures:
             self.draw()
 

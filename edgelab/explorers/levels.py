@@ -5,8 +5,9 @@
 select an EI level and an objective, and see the KPI bars per level and latency against
 bandwidth per level with the current point marked.
 
-Every control is a public attribute, so a test can set values headlessly and read what was
-computed (``explorer.result``, ``explorer.curves``, ``explorer.best_level``). Compute per
+A subclass of :class:`edgelab.explorers.base.Explorer`. Every control is a public attribute,
+so a test can set values headlessly and read what was computed (``explorer.result``,
+``explorer.curves``, ``explorer.best_level``). Compute per
 update is small: the bandwidth sweep is cached until a dropdown changes, and a bandwidth move
 evaluates one point (see ``tests/benchmarks/bench_widgets.py``).
 """
@@ -19,9 +20,12 @@ import numpy as np
 import pandas as pd
 
 from edgelab import levels
-from edgelab.explorers.base import render_png, set_controls  # noqa: F401 - shared helpers
-from edgelab.hardware.catalog import device_names, link_names
+from edgelab.explorers.base import Explorer
+from edgelab.hardware.catalog import device_names, get_link, link_names
 from edgelab.models import list_models
+
+__all__ = ["LevelsExplorer", "OBJECTIVES", "BANDWIDTH_MIN_MBPS", "BANDWIDTH_MAX_MBPS",
+           "DEADLINE_S"]
 
 #: objective label -> (column of levels.evaluate, axis label, better when lower)
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -35,11 +39,11 @@ BANDWIDTH_MAX_MBPS = 10_000.0
 DEADLINE_S = 0.1  # seed 003 §V-B.1: "stringent deadline requirement such as 100-ms latency"
 
 
-class LevelsExplorer:
+class LevelsExplorer(Explorer):
     """The EI levels explorer (seed 003 §III-B, Fig. 7; KPIs of §IV-B and §V-B).
 
-    ``draw=False`` skips matplotlib (headless tests, benchmarks). ``n_points`` is the size
-    of the bandwidth grid of the latency-vs-bandwidth plot.
+    ``draw=False`` skips matplotlib (headless tests, benchmarks; ``draw_figures`` turns it
+    back on). ``n_points`` is the size of the bandwidth grid of the latency-vs-bandwidth plot.
     """
 
     def __init__(self, scenario: levels.Scenario | None = None, *, n_points: int = 80,
@@ -51,10 +55,10 @@ class LevelsExplorer:
             if not isinstance(getattr(sc, name), str):
                 raise ValueError(f"LevelsExplorer needs catalog names; scenario.{name} is an object")
         self._base = sc
-        self._draw = draw
+        self.draw_figures = draw
         self.grid_mbps = np.logspace(np.log10(BANDWIDTH_MIN_MBPS), np.log10(BANDWIDTH_MAX_MBPS),
                                      int(n_points))
-        start_bw = sc.bandwidth_mbps or levels._link(sc.link).uplink_mbps
+        start_bw = sc.bandwidth_mbps or get_link(sc.link).uplink_mbps
         start_bw = float(np.clip(start_bw, BANDWIDTH_MIN_MBPS, BANDWIDTH_MAX_MBPS))
         self.bandwidth = w.FloatLogSlider(
             value=start_bw, base=10, min=np.log10(BANDWIDTH_MIN_MBPS),
@@ -81,12 +85,8 @@ class LevelsExplorer:
         self.result: pd.DataFrame = pd.DataFrame()
         self.curves: dict[str, np.ndarray] = {}
         self.best_level: str = ""
-        self.n_updates = 0
         self._curve_key: tuple[Any, ...] | None = None
-        self._fig: Any = None
-        for c in self.controls:
-            c.observe(self._on_change, names="value")
-        self.update()
+        self.start()
 
     # ------------------------------------------------------------------ state
     @property
@@ -96,14 +96,6 @@ class LevelsExplorer:
                                   edge=self.edge.value, cloud=self.cloud.value,
                                   link=self.link.value, bandwidth_mbps=float(self.bandwidth.value))
 
-    def set(self, **values: Any) -> LevelsExplorer:
-        """Set several controls at once, one update (seed 003 §III-B): ``set(bandwidth=10)``."""
-        set_controls(self, values, "bandwidth, device, edge, cloud, link, model, level, objective")
-        return self
-
-    def _on_change(self, _change: dict[str, Any]) -> None:
-        self.update()
-
     # ------------------------------------------------------------------ compute + draw
     def compute(self) -> None:
         """Recompute ``result``, ``curves`` (cached sweep) and ``best_level`` (seed 003 §III-B)."""
@@ -111,29 +103,27 @@ class LevelsExplorer:
         self.result = levels.evaluate(sc)
         key = (sc.replace(bandwidth_mbps=None), self.grid_mbps.size)
         if key != self._curve_key:
-            g = levels._grid(sc.replace(bandwidth_mbps=None), self.grid_mbps)
-            self.curves = {"bandwidth_mbps": self.grid_mbps, "latency_s": g["infer_latency_s"],
-                           "feasible": g["feasible"]}
+            sw = levels.sweep_bandwidth(sc.replace(bandwidth_mbps=None), self.grid_mbps,
+                                        columns=["infer_latency_s", "feasible"])
+            shape = (len(levels.LEVEL_IDS), self.grid_mbps.size)  # level-major rows
+            self.curves = {"bandwidth_mbps": self.grid_mbps,
+                           "latency_s": sw["infer_latency_s"].to_numpy(float).reshape(shape),
+                           "feasible": sw["feasible"].to_numpy(bool).reshape(shape)}
             self._curve_key = key
         col = OBJECTIVES[self.objective.value][0]
         vals = self.result[col].where(self.result["feasible"], np.inf)
         self.best_level = str(self.result["level"].iloc[int(np.argmin(vals.to_numpy()))])
 
-    def update(self) -> None:
-        """Compute, then refresh the summary and the figure (seed 003 §III-B, Fig. 7)."""
-        self.compute()
-        self.n_updates += 1
+    def describe(self) -> str:
+        """The summary line of the selected level (seed 003 §III-B, Fig. 7)."""
         row = self.result.set_index("level").loc[self.level.value]
-        col, label = OBJECTIVES[self.objective.value]
         flag = "" if row["feasible"] else " <b>(infeasible: does not fit the device)</b>"
         breaks = f"; claim breaks here: {row['claim_breaks']}" if row["claim_breaks"] else ""
-        self.summary.value = (
+        return (
             f"<b>{self.level.value}</b> {row['name']}{flag}: {row['where']}<br>"
             f"latency {row['infer_latency_s'] * 1e3:.1f} ms, device energy "
             f"{row['infer_device_energy_j'] * 1e3:.1f} mJ per request; "
             f"best level for {self.objective.value}: <b>{self.best_level}</b>{breaks}")
-        if self._draw:
-            self.draw()
 
     def figure(self) -> Any:
         """A new figure: KPI bars per level, latency vs bandwidth per level (seed 003 §III-B)."""
@@ -169,12 +159,3 @@ class LevelsExplorer:
         ax2.legend(fontsize=7, ncol=2)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.92, wspace=0.25)
         return fig
-
-    def draw(self) -> None:
-        """Redraw the figure into the output widget as a PNG, whatever the backend (§III-B)."""
-        render_png(self.output, self.figure())
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)

@@ -1,7 +1,7 @@
 """Benchmark (printed, not a timed test): compute per update of the levels explorer.
 
 Run: ``PYTHONPATH=. python tests/benchmarks/bench_widgets.py``. Target: median ≤ 50 ms per
-update (seed 003 §III-B explorer, issue 4). Drawing (matplotlib) is reported apart.
+update (seed 003 §III-B explorer). Drawing (matplotlib) is reported apart.
 """
 
 from __future__ import annotations

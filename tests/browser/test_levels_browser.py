@@ -1,4 +1,5 @@
-"""End to end in a real browser: JupyterLab + headless Chromium run the levels chapter (issue 4).
+"""End to end in a real browser: JupyterLab + headless Chromium run the levels chapter
+(seed 003 §III-B explorer).
 
 Starts JupyterLab on 127.0.0.1 (``--allow-root``, no token) serving a temporary copy of
 ``notebooks/00_ei_levels.ipynb``, opens it in headless Chromium driven by Playwright (Debian's
