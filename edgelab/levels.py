@@ -65,13 +65,20 @@ import pandas as pd
 
 from edgelab._validate import choice, instance, integer_in, positive, positive_array
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import fits_memory, layer_latency_grid
+from edgelab.hardware.cost import (
+    device_energy,
+    exchange_time,
+    fits_memory,
+    layer_latency_grid,
+    link_rates,
+)
 from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition import OBJECTIVES, best_split
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",
     "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "frames",
+    "link_of", "bandwidth_grid",
 ]
 
 
@@ -147,8 +154,8 @@ class Scenario:
         _profile(self.model)  # validates the model name (cached)
         for d in (self.device, self.edge, self.cloud):
             _dev(d)
-        _link(self.link)
-        _link(self.wan)
+        link_of(self.link)
+        link_of(self.wan)
         if self.bandwidth_mbps is not None:
             positive("bandwidth_mbps", self.bandwidth_mbps)
         if self.wan_mbps is not None:
@@ -186,7 +193,11 @@ def _dev(d: str | Device) -> Device:
     return get_device(d)
 
 
-def _link(lk: str | Link) -> Link:
+def link_of(lk: str | Link) -> Link:
+    """The :class:`~edgelab.hardware.catalog.Link` a scenario names (seed 003 §III-B), memoised.
+
+    A catalog name or a ``Link`` (returned validated); unknown names raise with close matches.
+    """
     if isinstance(lk, str):
         return _memo(("link", lk), lambda: get_link(lk))
     return get_link(lk)
@@ -231,34 +242,50 @@ def _head_fits(p: Profile, dev: Device) -> np.ndarray:
 
 
 def _hop(link: Link, up_bytes: float | np.ndarray, down_bytes: float | np.ndarray,
-         up_mbps: np.ndarray, down_mbps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds, sender's radio energy) of one exchange over ``link``, as cost.split_costs does."""
+         up_mbps: np.ndarray, down_mbps: np.ndarray,
+         idle_w: float = 0.0, wait_s: float | np.ndarray = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, sender's energy) of one exchange over ``link``, as cost.split_costs does.
+
+    The energy is the radio's (tx over the up air time, rx over the down air time, half the
+    RTT each) plus ``idle_w`` × ``wait_s`` spent waiting for the far side: the device computes
+    nothing during an exchange (:func:`edgelab.hardware.cost.device_energy` with no compute).
+    """
     rtt = link.rtt_ms / 1e3
-    up_s = np.asarray(up_bytes) * 8.0 / (up_mbps * 1e6)
-    down_s = np.asarray(down_bytes) * 8.0 / (down_mbps * 1e6)
-    energy = link.tx_power_w * (up_s + rtt / 2) + link.rx_power_w * (down_s + rtt / 2)
-    return rtt + up_s + down_s, energy
+    seconds, up_s, down_s = exchange_time(up_bytes, down_bytes, up_mbps, down_mbps, rtt)
+    return seconds, device_energy(0.0, 0.0, link, up_s, down_s, rtt, idle_w, wait_s)
 
 
-def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Every KPI as an array of shape (7 levels, n_bandwidths). The one computation."""
+def _rates(lk: Link, wn: Link, sc: Scenario,
+           bandwidths: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(up, down)`` Mbit/s of the device<->edge link and of the WAN: the grid, else the
+    scenario's overrides, else each link's own (:func:`edgelab.hardware.cost.link_rates`)."""
+    up1, down1 = link_rates(lk, sc.bandwidth_mbps if bandwidths is None else bandwidths)
+    wup, wdown = link_rates(wn, sc.wan_mbps)
+    return up1, down1, wup, wdown
+
+
+def bandwidth_grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Every KPI as an array of shape ``(7 levels, n_bandwidths)`` (seed 003 §III-B, Fig. 7).
+
+    The one computation behind :func:`evaluate`, :func:`sweep_bandwidth`, :func:`deadline_map`
+    and :func:`claim_check`: keys are the KPI columns of :func:`evaluate` plus ``split`` and
+    ``bandwidth_mbps``. ``bandwidths=None`` uses the scenario's own device<->edge bandwidth
+    (its ``bandwidth_mbps``, else the link's rates); a 1-D grid of Mbit/s overrides both
+    directions of the link.
+    """
     instance("scenario", sc, Scenario, "a Scenario, e.g. edgelab.levels.Scenario(model='alexnet')")
     p = _profile(sc.model)
     dev, edge, cloud = _dev(sc.device), _dev(sc.edge), _dev(sc.cloud)
-    lk, wn = _link(sc.link), _link(sc.wan)
+    lk, wn = link_of(sc.link), link_of(sc.wan)
     n = p.n_layers
     if bandwidths is None:
         bw_arg = sc.bandwidth_mbps
-        up1 = np.array([lk.uplink_mbps if bw_arg is None else bw_arg], dtype=float)
-        down1 = np.array([lk.downlink_mbps if bw_arg is None else bw_arg], dtype=float)
     else:
         bw_arg = positive_array("bandwidth_mbps", np.atleast_1d(bandwidths))
         if bw_arg.ndim != 1:
             raise ValueError("bandwidths must be a 1-D array of Mbit/s")
-        up1 = down1 = bw_arg
+    up1, down1, wup, wdown = _rates(lk, wn, sc, None if bandwidths is None else bw_arg)
     nb = up1.shape[0]
-    wup = np.array([wn.uplink_mbps if sc.wan_mbps is None else sc.wan_mbps])
-    wdown = np.array([wn.downlink_mbps if sc.wan_mbps is None else sc.wan_mbps])
     in_b = float(p.input_bytes)
     res_b = float(p.table["output_bytes"].iloc[-1])
     weights = p.table["weight_bytes"].to_numpy(dtype=float)
@@ -266,12 +293,12 @@ def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
     ones = np.ones(nb)
 
     # --- inference, per request ------------------------------------------------------
-    hop1_s, hop1_e = _hop(lk, in_b, res_b, up1, down1)  # (B,)
+    hop1_s, _ = _hop(lk, in_b, res_b, up1, down1)  # (B,)
     wan_s, _ = _hop(wn, in_b, res_b, wup, wdown)
     t_cloud = _memo(("t", sc.model, repr(cloud)), lambda: float(
         layer_latency_grid(p, [cloud])[0].sum() + cloud.model_overhead_s))
     ci_lat = hop1_s + wan_s + t_cloud
-    ci_e = hop1_e + dev.idle_power_w * (ci_lat - hop1_s)
+    _, ci_e = _hop(lk, in_b, res_b, up1, down1, dev.idle_power_w, ci_lat - hop1_s)
 
     head_fits = _memo(("head", sc.model, repr(dev)), lambda: _head_fits(p, dev))
     not_all_first = np.arange(n + 1) < n  # co-inference: the second tier runs >= 1 layer
@@ -279,7 +306,7 @@ def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
                lambda: best_split(p, edge, cloud, wn, sc.wan_mbps, "latency", allowed=not_all_first))
     k1 = int(s1.split)
     l1_lat = hop1_s + float(s1.latency_s)
-    l1_e = hop1_e + dev.idle_power_w * float(s1.latency_s)
+    _, l1_e = _hop(lk, in_b, res_b, up1, down1, dev.idle_power_w, float(s1.latency_s))
     l1_wan = float(s1.uplink_bytes + s1.downlink_bytes)
 
     s2 = best_split(p, dev, edge, lk, bw_arg, sc.objective,
@@ -426,7 +453,7 @@ def evaluate(scenario: Scenario) -> pd.DataFrame:
     ``device_utilisation`` (request rate x device compute per request), ``fits_device``,
     ``feasible`` (fits and ``device_utilisation <= 1``), ``claim_breaks`` and ``claim_cause``.
     """
-    g = _grid(scenario, None)
+    g = bandwidth_grid(scenario, None)
     n = int(g["_n_layers"][0, 0])
     rows = []
     for i, lv in enumerate(LEVELS):
@@ -454,7 +481,7 @@ def sweep_bandwidth(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.nd
     with ``level``, ``bandwidth_mbps``, ``split`` (NA for levels without a split) and
     ``columns`` (default: every KPI).
     """
-    g = _grid(scenario, positive_array("bandwidths_mbps", bandwidths_mbps))
+    g = bandwidth_grid(scenario, positive_array("bandwidths_mbps", bandwidths_mbps))
     cols = list(columns) if columns is not None else list(_ROW_COLUMNS)
     unknown = [c for c in cols if c not in g]
     if unknown:
@@ -487,7 +514,7 @@ def deadline_map(scenario: Scenario, deadline_s: float = 0.1,
     names = list(devices) if devices is not None else [scenario.device]
     rows = []
     for d in names:  # a handful of device classes; the bandwidth axis is vectorised
-        g = _grid(scenario.replace(device=d), bws)
+        g = bandwidth_grid(scenario.replace(device=d), bws)
         ok = (g["infer_latency_s"] <= deadline_s) & g["feasible"]
         lat = np.where(g["feasible"], g["infer_latency_s"], np.inf)
         for j, b in enumerate(bws):
@@ -515,7 +542,7 @@ def claim_check(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.ndarra
     scope = choice("scope", scope, ("phases", "totals"))
     bws = (None if bandwidths_mbps is None
            else np.atleast_1d(positive_array("bandwidths_mbps", bandwidths_mbps)))
-    g = _grid(scenario, bws)
+    g = bandwidth_grid(scenario, bws)
     if scope == "totals":
         ladders = [(range(7), [(c, d) for c, d in CLAIM_KPIS])]
     else:
@@ -550,14 +577,9 @@ def transmission_latency(scenario: Scenario) -> dict[str, float]:
     edge-vs-cloud argument (cloud tens of ms, edge a few ms).
     """
     p = _profile(scenario.model)
-    lk, wn = _link(scenario.link), _link(scenario.wan)
+    lk, wn = link_of(scenario.link), link_of(scenario.wan)
     in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
-    b1 = scenario.bandwidth_mbps
-    up1 = np.array([lk.uplink_mbps if b1 is None else b1])
-    down1 = np.array([lk.downlink_mbps if b1 is None else b1])
-    wb = scenario.wan_mbps
-    wup = np.array([wn.uplink_mbps if wb is None else wb])
-    wdown = np.array([wn.downlink_mbps if wb is None else wb])
+    up1, down1, wup, wdown = _rates(lk, wn, scenario, None)
     edge_s = float(_hop(lk, in_b, res_b, up1, down1)[0][0])
     return {"to_edge_s": edge_s, "to_cloud_s": edge_s + float(_hop(wn, in_b, res_b, wup, wdown)[0][0])}
 
@@ -620,3 +642,8 @@ def frames() -> dict[str, pd.DataFrame]:
     ], columns=["kpi", "section", "computed", "how (per level)"])
     return {"levels": levels, "inference_modes": modes, "training_architectures": archs,
             "training_kpis": train_kpis, "inference_kpis": inf_kpis}
+
+
+# Old private names, kept while callers outside this module switch to the public ones.
+_link = link_of
+_grid = bandwidth_grid

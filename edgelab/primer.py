@@ -11,7 +11,9 @@ call it, so a chapter cell stays short. Plotting helpers return a :class:`matplo
 
 The energy model of :func:`layer_energy` (documented there) is a deliberately simple
 "operations × energy per operation" model with the 45 nm figures of Horowitz (ISSCC 2014),
-kept with their source in ``data/energy_45nm.csv``.
+kept with their source in ``data/energy_45nm.csv``; its formula is
+:func:`edgelab.hardware.cost.op_energy`, beside the rest of the physics. Reported numbers and
+their tolerances come from :mod:`edgelab.claims`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,11 @@ import pandas as pd
 from edgelab import models as _models
 from edgelab._paths import data_path
 from edgelab._validate import positive
-from edgelab.claims import parse_rule
+from edgelab.claims import reported, tolerance
 from edgelab.errors import unknown_name
 from edgelab.hardware import cost as _cost
 from edgelab.hardware.catalog import TIERS, devices, get_link, links
 from edgelab.hardware.profile import Profile, profile_model
-from edgelab.record import reported
 
 __all__ = [
     "SURVEY_CLAIMS",
@@ -79,7 +80,6 @@ SURVEY_CLAIMS: dict[str, tuple[str, str]] = {
 GROUPS: dict[str, str] = {"conv": "conv", "dwconv": "conv", "linear": "fc"}
 _GROUP_ORDER = ("conv", "fc", "other")
 _TIER_COLORS = {"end": "tab:green", "edge": "tab:orange", "cloud": "tab:blue"}
-_BYTES_PER_WORD = 4  # fp32 everywhere in the zoo
 
 
 # --------------------------------------------------------------------------- energy constants
@@ -136,15 +136,10 @@ def zoo_summary(models: Iterable[str] = _models.SURVEY_MODELS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _tolerance(rule: str) -> float:
-    r = parse_rule(rule)
-    return float(r.tol) if r.kind == "within_rel" and r.tol is not None else math.nan
-
-
 def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.DataFrame:
     """Ours vs reported for the §II-D weights and MACs of AlexNet, VGG-16 and GoogLeNet.
 
-    Reported numbers are read from ``data/reported.csv`` via :func:`edgelab.record.reported`
+    Reported numbers are read from ``data/reported.csv`` via :func:`edgelab.claims.reported`
     (``reported_value`` verbatim, ``reported`` = its number); ``rel_error`` = ours / reported − 1;
     ``within_tol`` applies the row's ``within_rel`` tolerance.
     """
@@ -157,7 +152,7 @@ def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.D
         ours = float(profile_model(model).totals()[qty])
         ref = row["reported_low"]
         rel = ours / ref - 1.0 if ref else math.nan
-        tol = _tolerance(row["verdict_rule"])
+        tol = tolerance(row["verdict_rule"])
         rows.append({
             "claim_id": cid, "model": model, "quantity": qty, "units": row["units"],
             "ours": ours, "reported_value": row["reported_value"], "reported": ref,
@@ -201,11 +196,9 @@ def layer_energy(name: str, batch: int = 1, sram_reads_per_mac: float = 2.0) -> 
     macs = t["macs"].to_numpy(np.float64)
     other_flops = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
     weighted = grp.isin(["conv", "fc"]).to_numpy()
-    w_words = t["weight_bytes"].to_numpy(np.float64) / _BYTES_PER_WORD
-    act_words = (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64) / _BYTES_PER_WORD
-    e_arith = (macs * (pj["fp_mult"] + pj["fp_add"]) + other_flops * pj["fp_add"]) * 1e-12
-    e_sram = macs * s * pj["sram_read"] * 1e-12
-    e_dram = np.where(weighted, w_words / b + act_words, 0.0) * pj["dram_read"] * 1e-12
+    e_arith, e_sram, e_dram = _cost.op_energy(
+        macs, other_flops, t["weight_bytes"].to_numpy(np.float64),
+        (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64), weighted, b, s, pj)
     out = pd.DataFrame({
         "layer": t["layer"], "op": t["op"], "group": grp, "macs": t["macs"], "params": t["params"],
         "e_arith_j": e_arith, "e_sram_j": e_sram, "e_dram_j": e_dram,
@@ -261,7 +254,7 @@ def energy_crossover_batch(name: str = "alexnet", sram_reads_per_mac: float = 2.
     Only FC/conv weight traffic depends on the batch, so the answer is found in closed form.
     """
     e = layer_energy(name, batch=1, sram_reads_per_mac=sram_reads_per_mac)
-    dram_j = energy_constants()["dram_read"] * 1e-12 / _BYTES_PER_WORD
+    dram_j = _cost.dram_energy_per_byte(energy_constants())
     w_j, fixed = {}, {}
     for g in ("conv", "fc"):
         rows = e[e["group"] == g]

@@ -154,7 +154,7 @@ def _trainer(s: FlowerSettings):
 
     fed = _federation(s)
     return SequentialTrainer(fed.build_model(s.seed), fed.data.x_train, fed.data.y_train,
-                             fed.partition.indices)
+                             fed.client_split.indices)
 
 
 def _settings(context: Any, overrides: FlowerSettings | None) -> FlowerSettings:
