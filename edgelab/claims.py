@@ -68,7 +68,7 @@ VERDICTS = (MATCHES, SAME_DIRECTION, DIFFERS, NOT_CHECKED)
 
 @dataclass(frozen=True)
 class Rule:
-    """A parsed verdict rule (see the module docstring for the grammar)."""
+    """A parsed verdict rule of a survey claim (see the module docstring for the grammar)."""
 
     kind: str  # "none" | "within_rel" | "within_abs" | "range" | "direction"
     tol: float | None = None
@@ -92,7 +92,8 @@ def _num(text: str, what: str, rule: str) -> float:
 
 
 def parse_rule(text: str) -> Rule:
-    """Parse a ``verdict_rule`` cell into a :class:`Rule`; ``ValueError`` names the grammar."""
+    """Parse a ``verdict_rule`` cell of ``data/reported.csv`` into a :class:`Rule`; ``ValueError``
+    names the grammar."""
     rule = (text or "").strip()
     grammar = "none | within_rel:TOL[:NEUTRAL] | within_abs:TOL[:NEUTRAL] | range[:NEUTRAL] | direction:+|-"
     if rule == "none":
@@ -118,7 +119,8 @@ def _is_bool(value: object) -> bool:
 
 
 def check_value(rule: Rule | str, value: object, *, claim_id: str = "") -> None:
-    """Raise ``ValueError`` if ``value`` cannot be judged by ``rule`` (wrong kind, NaN)."""
+    """Raise ``ValueError`` if ``value`` cannot be judged by ``rule`` (wrong kind, NaN), before a
+    chapter records it as its reproduction of a survey claim."""
     r = parse_rule(rule) if isinstance(rule, str) else rule
     where = (
         f"claim {claim_id!r} (rule {_rule_text(r)!r})" if claim_id else f"rule {_rule_text(r)!r}"
@@ -158,7 +160,7 @@ def _side(x: float, neutral: float) -> int:
 def evaluate(
     rule: Rule | str, ours: object, low: float | None = None, high: float | None = None
 ) -> tuple[str, str]:
-    """Judge ``ours`` against the reported ``[low, high]`` with ``rule``.
+    """Judge ``ours`` against the survey's reported ``[low, high]`` with ``rule``.
 
     Returns ``(verdict, reason)`` where verdict is one of :data:`VERDICTS` and reason is a
     short human-readable explanation (shown in ``summary.md``).

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,8 @@ def energy_table() -> pd.DataFrame:
 
 
 def energy_constants() -> dict[str, float]:
-    """Energy per operation in picojoules, keyed by ``op`` (``fp_mult``, ``dram_read``, ...)."""
+    """Energy per operation in picojoules, keyed by ``op`` (``fp_mult``, ``dram_read``, ...)
+    (seed 003 §V-C.1)."""
     df = _energy_df()
     return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
 
@@ -164,7 +166,7 @@ def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.D
 
 # --------------------------------------------------------------------------- conv vs FC (§V-C.1)
 def layer_groups(profile: Profile) -> pd.Series:
-    """Group of every layer: ``conv`` (incl. depthwise), ``fc`` (linear) or ``other``."""
+    """Group of every layer: ``conv`` (incl. depthwise), ``fc`` (linear) or ``other`` (seed 003 §V-C.1)."""
     return profile.table["family"].map(GROUPS).fillna("other").rename("group")
 
 
@@ -228,14 +230,15 @@ def conv_fc_shares(name: str = "alexnet", batch: int = 1,
 
 
 def conv_fc_energy_split_holds(shares: pd.DataFrame) -> bool:
-    """The direction of [72]: conv layers take more energy than FC layers, FC hold more weights."""
+    """The direction of [72] (seed 003 §V-C.1): conv layers take more energy than FC layers, FC
+    hold more weights."""
     return bool(shares.loc["conv", "energy"] > shares.loc["fc", "energy"]
                 and shares.loc["fc", "weights"] > shares.loc["conv", "weights"])
 
 
 def energy_vs_batch(name: str = "alexnet", batches: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
                     sram_reads_per_mac: float = 2.0) -> pd.DataFrame:
-    """Conv and FC energy per image (J) and the conv share of energy, for each batch size."""
+    """Conv and FC energy per image (J) and the conv share of energy, for each batch size (§V-C.1)."""
     rows = []
     for b in batches:
         s = conv_fc_shares(name, batch=b, sram_reads_per_mac=sram_reads_per_mac)
@@ -248,7 +251,7 @@ def energy_vs_batch(name: str = "alexnet", batches: Sequence[int] = (1, 2, 4, 8,
 
 def energy_crossover_batch(name: str = "alexnet", sram_reads_per_mac: float = 2.0,
                            max_batch: int = 4096) -> int | None:
-    """Smallest batch at which conv layers take more modelled energy than FC layers.
+    """Smallest batch at which conv layers take more modelled energy than FC layers (seed 003 §V-C.1).
 
     ``None`` if FC still dominate at ``max_batch``; 1 if conv dominate even one image at a time.
     Only FC/conv weight traffic depends on the batch, so the answer is found in closed form.
@@ -325,7 +328,8 @@ def catalog_overview() -> pd.DataFrame:
 
 
 def tier_summary(df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per tier: number of devices and the range (min, max) of compute, memory and power."""
+    """Per tier: number of devices and the range (min, max) of compute, memory and power (seed 003
+    §III-A)."""
     d = catalog_overview() if df is None else df
     g = d.groupby("tier", sort=False)
     out = pd.DataFrame({
@@ -416,14 +420,14 @@ def edge_vs_cloud_latency_check(access: Sequence[str] = ("wifi5", "wifi6", "ethe
 
 
 # --------------------------------------------------------------------------- plots
-def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)):
+def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)) -> Any:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, ncols, figsize=size, layout="constrained")
     return fig, axes
 
 
-def plot_zoo(summary: pd.DataFrame):
+def plot_zoo(summary: pd.DataFrame) -> Any:
     """Parameters vs MACs of each model (log-log), sized by peak activation (seed 003 §II-D)."""
     fig, ax = _fig()
     ax.scatter(summary["params"], summary["macs"], s=40 + 20 * summary["peak_activation_mb"])
@@ -435,8 +439,9 @@ def plot_zoo(summary: pd.DataFrame):
     return fig
 
 
-def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool")):
-    """Per-layer MACs and output activation bytes of a zoo model (layers of the given ops)."""
+def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool")) -> Any:
+    """Per-layer MACs and output activation bytes of a zoo model (layers of the given ops) (seed 003
+    §II-D, §V-C.2)."""
     t = profile_model(name).table
     t = t[t["op"].isin(ops)].reset_index(drop=True)
     fig, (a1, a2) = _fig(2, (11.0, 3.8))
@@ -454,8 +459,8 @@ def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool"
     return fig
 
 
-def plot_survey_comparison(comp: pd.DataFrame):
-    """Relative error (%) of ours vs reported for each §II-D number, with each row's tolerance."""
+def plot_survey_comparison(comp: pd.DataFrame) -> Any:
+    """Relative error (%) of ours vs reported for each seed 003 §II-D number, with each row's tolerance."""
     fig, ax = _fig(size=(6.5, 3.5))
     y = np.arange(len(comp))
     err = comp["rel_error"].to_numpy(dtype=float) * 100
@@ -472,8 +477,8 @@ def plot_survey_comparison(comp: pd.DataFrame):
     return fig
 
 
-def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet"):
-    """Stacked bars: share of MACs, weights and modelled energy of conv / FC / other layers."""
+def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet") -> Any:
+    """Stacked bars: share of MACs, weights and modelled energy of conv / FC / other layers (§V-C.1)."""
     fig, ax = _fig(size=(6.0, 3.8))
     cols = ["macs", "weights", "energy"]
     bottom = np.zeros(len(cols))
@@ -487,8 +492,8 @@ def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet"):
     return fig
 
 
-def plot_energy_vs_batch(df: pd.DataFrame):
-    """Conv vs FC modelled energy per image as the batch that shares one weight fetch grows."""
+def plot_energy_vs_batch(df: pd.DataFrame) -> Any:
+    """Conv vs FC modelled energy per image as the batch that shares one weight fetch grows (§V-C.1)."""
     fig, ax = _fig()
     ax.plot(df["batch"], df["conv_j"] * 1e3, "o-", label="conv layers", color="tab:blue")
     ax.plot(df["batch"], df["fc_j"] * 1e3, "s-", label="FC layers", color="tab:red")
@@ -499,7 +504,7 @@ def plot_energy_vs_batch(df: pd.DataFrame):
     return fig
 
 
-def plot_devices(df: pd.DataFrame | None = None):
+def plot_devices(df: pd.DataFrame | None = None) -> Any:
     """Peak fp32 compute vs active power, log scales, coloured by tier (seed 003 §III-A)."""
     d = catalog_overview() if df is None else df
     fig, ax = _fig(size=(6.5, 4.5))
@@ -521,7 +526,7 @@ def plot_devices(df: pd.DataFrame | None = None):
     return fig
 
 
-def plot_links(df: pd.DataFrame | None = None):
+def plot_links(df: pd.DataFrame | None = None) -> Any:
     """Uplink bandwidth vs RTT of each link, log scales (seed 001 §II-B)."""
     lk = link_overview() if df is None else df
     fig, ax = _fig(size=(6.5, 4.5))
@@ -538,8 +543,9 @@ def plot_links(df: pd.DataFrame | None = None):
     return fig
 
 
-def plot_upload_times(times: pd.DataFrame):
-    """Grouped horizontal bars of upload time per link and payload (log scale, seconds)."""
+def plot_upload_times(times: pd.DataFrame) -> Any:
+    """Grouped horizontal bars of upload time per link and payload (log scale, seconds) (seed 001
+    §II-B)."""
     fig, ax = _fig(size=(7.0, 4.5))
     n = times.shape[1]
     y = np.arange(len(times))

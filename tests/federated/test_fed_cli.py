@@ -1,4 +1,4 @@
-"""``edgelab bench fedavg``: JSON contract and one-line errors (issue 6 item 9)."""
+"""``edgelab bench fedavg``: JSON contract and one-line errors (seed 003 §IV-C.1 benchmark)."""
 
 import json
 
