@@ -1,5 +1,8 @@
 """The seven levels of edge intelligence as a computable scenario model (seed 003 §III-B, Fig. 7).
 
+(:mod:`edgelab.levels` re-exports everything public here; the survey's frames as tables are
+in :mod:`edgelab.levels.frames`.)
+
 Seed 003 rates EI by "the amount and path length of data offloading": Cloud Intelligence (CI),
 then Levels 1-6. It claims that as the level rises, transmission latency falls, privacy rises
 and WAN cost falls, while the computation latency and energy (on the device side) grow. This
@@ -33,6 +36,10 @@ Cost rules (stated so a reader can check them):
 
 * Inference latency and device energy come from :func:`edgelab.hardware.cost.split_costs`: device
   energy = active power x device compute + radio power x air time + idle power x waiting.
+  Every other exchange (input and result over the link and the WAN, training data, model
+  syncs) is :func:`edgelab.hardware.cost.exchange_time` (RTT + bytes / bandwidth each way) at
+  the rates of :func:`edgelab.hardware.cost.link_rates` (no bandwidth given means the link's
+  own), charged by :func:`edgelab.hardware.cost.device_energy` (radio, idle while waiting).
 * Training compute ~= 3 x the forward cost per sample (forward + backward, whose two
   products per layer cost about twice the forward), at mini-batch ``train_batch``: time =
   ``3 x epochs x ceil(samples / batch) x`` roofline latency of one batched forward pass.
@@ -77,8 +84,8 @@ from edgelab.inference.partition import OBJECTIVES, best_split
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",
-    "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "frames",
-    "link_of", "bandwidth_grid",
+    "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "link_of",
+    "bandwidth_grid",
 ]
 
 
@@ -582,68 +589,3 @@ def transmission_latency(scenario: Scenario) -> dict[str, float]:
     up1, down1, wup, wdown = _rates(lk, wn, scenario, None)
     edge_s = float(_hop(lk, in_b, res_b, up1, down1)[0][0])
     return {"to_edge_s": edge_s, "to_cloud_s": edge_s + float(_hop(wn, in_b, res_b, wup, wdown)[0][0])}
-
-
-def frames() -> dict[str, pd.DataFrame]:
-    """The survey's frames as tables (seed 003 §III-B Fig. 7, §IV-A Fig. 8, §IV-B, §V-A Fig. 12, §V-B).
-
-    Keys: ``levels``, ``inference_modes``, ``training_architectures``, ``training_kpis``,
-    ``inference_kpis``; each KPI row says whether and how edgelab computes it per level.
-    """
-    levels = pd.DataFrame([{"level": lv.id, "name": lv.name, "training": lv.training,
-                            "inference": lv.inference,
-                            "training_architecture": lv.training_architecture}
-                           for lv in LEVELS])
-    modes = pd.DataFrame([
-        ("cloud-based", "§V-A (common baseline)", "device sends input to the cloud, which runs "
-         "the model", "CI", "CI: whole model in the cloud"),
-        ("device-cloud", "§V-A (common baseline)", "device runs part of the model, the cloud the "
-         "rest (Neurosurgeon, JALAD: Table 4 rates them Level 1)", "L1 (Table 4)",
-         "not a separate level here: L1 splits edge|cloud; the partition chapter splits device|cloud"),
-        ("edge-based", "§V-A.1, Fig. 12(a)", "device sends input to the edge server, which runs "
-         "the model and returns the result", "L2, L5", "L2/L5 when the best split is k = 0"),
-        ("device-based", "§V-A.2, Fig. 12(b)", "device gets the model from the edge and runs it "
-         "locally, no communication", "L3, L6", "L3/L6 (and L2/L5 when k = n)"),
-        ("edge-device", "§V-A.3, Fig. 12(c)", "device runs the model up to a layer, sends the "
-         "intermediate data, the edge runs the rest", "L2, L5",
-         "L2/L5 with 0 < k < n (best_split device|edge)"),
-        ("edge-cloud", "§V-A.4, Fig. 12(d)", "device only collects input; the model runs by "
-         "edge-cloud synergy", "L1, L4", "L1/L4: best_split edge|cloud over the WAN"),
-    ], columns=["mode", "section", "workflow", "levels", "edgelab"])
-    archs = pd.DataFrame([
-        ("centralized", "§IV-A.1, Fig. 8(a)", "the cloud trains on data gathered from devices",
-         "CI, L1, L2, L3", "raw data D over link and WAN once; cloud computes 3x forward per sample"),
-        ("decentralized", "§IV-A.2, Fig. 8(b)", "nodes train on local data and exchange updates "
-         "with peers, no cloud", "L5", "L5: the edge trains (peer exchange on the edge network, "
-         "not the WAN, is not counted)"),
-        ("hybrid (cloud-edge-device)", "§IV-A.3, Fig. 8(c)", "edge servers train, with each other "
-         "or with the cloud", "L4, L5", "L4: edge trains, 2 x weights over the WAN per epoch"),
-        ("on-device (not one of the three)", "§III-B, Level 6", "the device trains alone",
-         "L6", "L6: device computes 3x forward per sample; training memory checked"),
-    ], columns=["architecture", "section", "description", "levels", "edgelab"])
-    train_kpis = pd.DataFrame([
-        ("training loss", "§IV-B.1", "no", "needs real training: see the federated chapters"),
-        ("convergence", "§IV-B.2", "no", "decentralized methods only: see the federated chapters"),
-        ("privacy", "§IV-B.3", "yes", "train_raw_bytes_out: raw training bytes leaving the device"),
-        ("communication cost", "§IV-B.4", "yes", "train_wan_bytes (WAN) and the link upload"),
-        ("latency", "§IV-B.5", "yes", "train_time_s = upload + 3x forward compute + WAN syncs"),
-        ("energy efficiency", "§IV-B.6", "yes", "train_energy_j (trainer + device radio), "
-         "train_device_energy_j"),
-    ], columns=["kpi", "section", "computed", "how (per level)"])
-    inf_kpis = pd.DataFrame([
-        ("latency", "§V-B.1", "yes", "infer_latency_s: device + transfers (RTT + bytes/bandwidth)"
-         " + server, at the best split; compare with the 100 ms deadline"),
-        ("accuracy", "§V-B.2", "no (equal)", "splitting between layers loses no accuracy, so "
-         "every level has the model's accuracy; lossy encodings: partition chapter"),
-        ("energy", "§V-B.3", "yes", "infer_device_energy_j: compute + radio + idle waiting"),
-        ("privacy", "§V-B.4", "yes", "infer_raw_bytes_out: raw input bytes leaving the device"),
-        ("communication overhead", "§V-B.5", "yes", "infer_wan_bytes, infer_uplink_bytes"),
-        ("memory footprint", "§V-B.6", "yes", "fits_device: weights + peak activation vs memory"),
-    ], columns=["kpi", "section", "computed", "how (per level)"])
-    return {"levels": levels, "inference_modes": modes, "training_architectures": archs,
-            "training_kpis": train_kpis, "inference_kpis": inf_kpis}
-
-
-# Old private names, kept while callers outside this module switch to the public ones.
-_link = link_of
-_grid = bandwidth_grid
