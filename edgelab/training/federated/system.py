@@ -8,9 +8,8 @@ Seed 003 §IV-B.5 (training latency = computation latency + communication latenc
     compute_s  = local steps × 3 × roofline latency of one mini-batch forward (cost.model_latency)
     upload_s   = RTT + update bytes / uplink       (cost.transfer_time)
 
-Every piece of physics is a :mod:`edgelab.hardware.cost` function (:func:`~edgelab.hardware.cost.
-link_rates`, :func:`~edgelab.hardware.cost.transfer_time`, :func:`~edgelab.hardware.cost.
-model_latency`); this module only schedules clients.
+Every piece of physics is a :mod:`edgelab.hardware.cost` function (``link_rates``,
+``transfer_time``, ``model_latency``); this module only draws and schedules clients.
 
 The factor 3 counts backward ≈ 2 × forward. A seeded fraction of clients straggle each round:
 their compute and upload are slowed by a factor drawn from ``straggler_slowdown``. Uploads go in
