@@ -1,7 +1,9 @@
-"""Verdict rules: how a reproduced value is judged against a reported claim.
+"""Reported numbers and verdict rules: the data layer that the recorder, chapters and pipeline share.
 
-Every row of ``data/reported.csv`` carries a ``verdict_rule`` written in this small grammar
-(issue 3, "a verdict decided by a rule stated per row")::
+The surveys' numbers (seed 003 Tables 2 and 4, §II-D, §III-B, §IV-C, §V-C; seed 001 §II)
+live in ``data/reported.csv``, one claim per row, read here by :func:`reported`,
+:func:`reported_table` and :func:`claim_ids`. Every row carries a ``verdict_rule``, the
+verdict stated per row rather than decided afterwards, written in this small grammar::
 
     rule       := "none"
                 | "within_rel:" TOL [":" NEUTRAL]
@@ -27,14 +29,34 @@ Every row of ``data/reported.csv`` carries a ``verdict_rule`` written in this sm
   cells): the verdict is *not checked*.
 
 Anything else is *differs*. A value of the wrong kind (a boolean for a numeric rule, NaN)
-is refused by :func:`check_value` when the chapter records it.
+is refused by :func:`check_value` when the chapter records it. :func:`tolerance` is the
+relative tolerance of a ``within_rel`` rule, for tables that show it beside ours.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from edgelab._paths import data_path
+from edgelab.errors import EdgelabError, unknown_name
+
+__all__ = [
+    "MATCHES", "SAME_DIRECTION", "DIFFERS", "NOT_CHECKED", "VERDICTS", "REPORTED_CSV", "Rule",
+    "parse_rule", "check_value", "evaluate", "tolerance", "reported", "reported_table",
+    "claim_ids",
+]
+
+#: The reported-results table under ``data/``: one row per survey claim.
+REPORTED_CSV = "reported.csv"
 
 MATCHES = "matches"
 SAME_DIRECTION = "same direction"
@@ -46,7 +68,7 @@ VERDICTS = (MATCHES, SAME_DIRECTION, DIFFERS, NOT_CHECKED)
 
 @dataclass(frozen=True)
 class Rule:
-    """A parsed verdict rule (see the module docstring for the grammar)."""
+    """A parsed verdict rule of a survey claim (see the module docstring for the grammar)."""
 
     kind: str  # "none" | "within_rel" | "within_abs" | "range" | "direction"
     tol: float | None = None
@@ -70,7 +92,8 @@ def _num(text: str, what: str, rule: str) -> float:
 
 
 def parse_rule(text: str) -> Rule:
-    """Parse a ``verdict_rule`` cell into a :class:`Rule`; ``ValueError`` names the grammar."""
+    """Parse a ``verdict_rule`` cell of ``data/reported.csv`` into a :class:`Rule`; ``ValueError``
+    names the grammar."""
     rule = (text or "").strip()
     grammar = "none | within_rel:TOL[:NEUTRAL] | within_abs:TOL[:NEUTRAL] | range[:NEUTRAL] | direction:+|-"
     if rule == "none":
@@ -96,7 +119,8 @@ def _is_bool(value: object) -> bool:
 
 
 def check_value(rule: Rule | str, value: object, *, claim_id: str = "") -> None:
-    """Raise ``ValueError`` if ``value`` cannot be judged by ``rule`` (wrong kind, NaN)."""
+    """Raise ``ValueError`` if ``value`` cannot be judged by ``rule`` (wrong kind, NaN), before a
+    chapter records it as its reproduction of a survey claim."""
     r = parse_rule(rule) if isinstance(rule, str) else rule
     where = (
         f"claim {claim_id!r} (rule {_rule_text(r)!r})" if claim_id else f"rule {_rule_text(r)!r}"
@@ -136,7 +160,7 @@ def _side(x: float, neutral: float) -> int:
 def evaluate(
     rule: Rule | str, ours: object, low: float | None = None, high: float | None = None
 ) -> tuple[str, str]:
-    """Judge ``ours`` against the reported ``[low, high]`` with ``rule``.
+    """Judge ``ours`` against the survey's reported ``[low, high]`` with ``rule``.
 
     Returns ``(verdict, reason)`` where verdict is one of :data:`VERDICTS` and reason is a
     short human-readable explanation (shown in ``summary.md``).
@@ -189,3 +213,78 @@ def evaluate(
 
 def _fmt(v: float | None) -> str:
     return "unbounded" if v is None else f"{v:g}"
+
+
+def tolerance(rule: Rule | str) -> float:
+    """The relative tolerance of a ``within_rel`` rule, else NaN (seed 003 §II-D comparisons).
+
+    ``tolerance("within_rel:0.05")`` is 0.05; a rule of any other kind has no relative
+    tolerance to show beside ours.
+    """
+    r = parse_rule(rule) if isinstance(rule, str) else rule
+    return float(r.tol) if r.kind == "within_rel" and r.tol is not None else math.nan
+
+
+# --------------------------------------------------------------------------- reported.csv
+@functools.lru_cache(maxsize=4)
+def _load_reported(path: str, mtime_ns: int) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    if "claim_id" not in df.columns:
+        raise EdgelabError(f"{path} has no claim_id column")
+    dup = df["claim_id"][df["claim_id"].duplicated()].tolist()
+    if dup:
+        raise EdgelabError(f"{path}: duplicate claim_id(s): {', '.join(dup)}")
+    for col in ("reported_low", "reported_high"):
+        df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="raise").astype(float)
+    return df
+
+
+def _reported_df(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    p = Path(path) if path is not None else data_path(REPORTED_CSV)
+    if not p.exists():
+        raise EdgelabError(f"reported-results table not found: {p}")
+    return _load_reported(str(p), p.stat().st_mtime_ns)
+
+
+def reported_table(
+    claim_ids: Iterable[str] | None = None, *, path: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """``data/reported.csv`` as a DataFrame (all cells verbatim strings, low/high as floats).
+
+    The surveys' reported numbers (seed 003 Tables 2 and 4, seed 001 §II). ``claim_ids``
+    selects rows in the given order; an unknown id raises
+    :class:`~edgelab.errors.UnknownNameError` listing close matches.
+    """
+    df = _reported_df(path)
+    if claim_ids is None:
+        return df.copy()
+    ids = list(claim_ids)
+    known = set(df["claim_id"])
+    for cid in ids:
+        if cid not in known:
+            raise unknown_name("claim_id", cid, known)
+    return df.set_index("claim_id", drop=False).loc[ids].reset_index(drop=True)
+
+
+def claim_ids(*, path: str | os.PathLike[str] | None = None) -> list[str]:
+    """All claim ids of ``data/reported.csv`` in file order (the surveys' reported claims)."""
+    return _reported_df(path)["claim_id"].tolist()
+
+
+def reported(claim_id: str, *, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """One row of ``data/reported.csv`` as a dict (a claim of seed 003 or seed 001).
+
+    Keys are the file's columns: ``reported_value`` is verbatim from the survey (seed 003/001),
+    ``reported_low`` / ``reported_high`` are floats (``None`` when empty), plus ``units``,
+    ``verdict_rule``, ``reproducible_here`` and the source columns (``seed_file``,
+    ``section_or_table``, ...). Notebooks read reported numbers from here, never typed in.
+    """
+    df = _reported_df(path)
+    hit = df.index[df["claim_id"] == claim_id]
+    if len(hit) == 0:
+        raise unknown_name("claim_id", claim_id, df["claim_id"])
+    row = df.loc[hit[0]].to_dict()
+    for col in ("reported_low", "reported_high"):
+        v = row[col]
+        row[col] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+    return row

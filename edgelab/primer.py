@@ -11,7 +11,9 @@ call it, so a chapter cell stays short. Plotting helpers return a :class:`matplo
 
 The energy model of :func:`layer_energy` (documented there) is a deliberately simple
 "operations × energy per operation" model with the 45 nm figures of Horowitz (ISSCC 2014),
-kept with their source in ``data/energy_45nm.csv``.
+kept with their source in ``data/energy_45nm.csv``; its formula is
+:func:`edgelab.hardware.cost.op_energy`, beside the rest of the physics. Reported numbers and
+their tolerances come from :mod:`edgelab.claims`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,12 +29,11 @@ import pandas as pd
 from edgelab import models as _models
 from edgelab._paths import data_path
 from edgelab._validate import positive
-from edgelab.claims import parse_rule
+from edgelab.claims import reported, tolerance
 from edgelab.errors import unknown_name
 from edgelab.hardware import cost as _cost
 from edgelab.hardware.catalog import TIERS, devices, get_link, links
 from edgelab.hardware.profile import Profile, profile_model
-from edgelab.record import reported
 
 __all__ = [
     "SURVEY_CLAIMS",
@@ -79,7 +81,6 @@ SURVEY_CLAIMS: dict[str, tuple[str, str]] = {
 GROUPS: dict[str, str] = {"conv": "conv", "dwconv": "conv", "linear": "fc"}
 _GROUP_ORDER = ("conv", "fc", "other")
 _TIER_COLORS = {"end": "tab:green", "edge": "tab:orange", "cloud": "tab:blue"}
-_BYTES_PER_WORD = 4  # fp32 everywhere in the zoo
 
 
 # --------------------------------------------------------------------------- energy constants
@@ -104,7 +105,8 @@ def energy_table() -> pd.DataFrame:
 
 
 def energy_constants() -> dict[str, float]:
-    """Energy per operation in picojoules, keyed by ``op`` (``fp_mult``, ``dram_read``, ...)."""
+    """Energy per operation in picojoules, keyed by ``op`` (``fp_mult``, ``dram_read``, ...)
+    (seed 003 §V-C.1)."""
     df = _energy_df()
     return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
 
@@ -136,15 +138,10 @@ def zoo_summary(models: Iterable[str] = _models.SURVEY_MODELS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _tolerance(rule: str) -> float:
-    r = parse_rule(rule)
-    return float(r.tol) if r.kind == "within_rel" and r.tol is not None else math.nan
-
-
 def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.DataFrame:
     """Ours vs reported for the §II-D weights and MACs of AlexNet, VGG-16 and GoogLeNet.
 
-    Reported numbers are read from ``data/reported.csv`` via :func:`edgelab.record.reported`
+    Reported numbers are read from ``data/reported.csv`` via :func:`edgelab.claims.reported`
     (``reported_value`` verbatim, ``reported`` = its number); ``rel_error`` = ours / reported − 1;
     ``within_tol`` applies the row's ``within_rel`` tolerance.
     """
@@ -157,7 +154,7 @@ def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.D
         ours = float(profile_model(model).totals()[qty])
         ref = row["reported_low"]
         rel = ours / ref - 1.0 if ref else math.nan
-        tol = _tolerance(row["verdict_rule"])
+        tol = tolerance(row["verdict_rule"])
         rows.append({
             "claim_id": cid, "model": model, "quantity": qty, "units": row["units"],
             "ours": ours, "reported_value": row["reported_value"], "reported": ref,
@@ -169,7 +166,7 @@ def survey_size_comparison(claims: Iterable[str] = tuple(SURVEY_CLAIMS)) -> pd.D
 
 # --------------------------------------------------------------------------- conv vs FC (§V-C.1)
 def layer_groups(profile: Profile) -> pd.Series:
-    """Group of every layer: ``conv`` (incl. depthwise), ``fc`` (linear) or ``other``."""
+    """Group of every layer: ``conv`` (incl. depthwise), ``fc`` (linear) or ``other`` (seed 003 §V-C.1)."""
     return profile.table["family"].map(GROUPS).fillna("other").rename("group")
 
 
@@ -201,11 +198,9 @@ def layer_energy(name: str, batch: int = 1, sram_reads_per_mac: float = 2.0) -> 
     macs = t["macs"].to_numpy(np.float64)
     other_flops = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
     weighted = grp.isin(["conv", "fc"]).to_numpy()
-    w_words = t["weight_bytes"].to_numpy(np.float64) / _BYTES_PER_WORD
-    act_words = (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64) / _BYTES_PER_WORD
-    e_arith = (macs * (pj["fp_mult"] + pj["fp_add"]) + other_flops * pj["fp_add"]) * 1e-12
-    e_sram = macs * s * pj["sram_read"] * 1e-12
-    e_dram = np.where(weighted, w_words / b + act_words, 0.0) * pj["dram_read"] * 1e-12
+    e_arith, e_sram, e_dram = _cost.op_energy(
+        macs, other_flops, t["weight_bytes"].to_numpy(np.float64),
+        (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64), weighted, b, s, pj)
     out = pd.DataFrame({
         "layer": t["layer"], "op": t["op"], "group": grp, "macs": t["macs"], "params": t["params"],
         "e_arith_j": e_arith, "e_sram_j": e_sram, "e_dram_j": e_dram,
@@ -235,14 +230,15 @@ def conv_fc_shares(name: str = "alexnet", batch: int = 1,
 
 
 def conv_fc_energy_split_holds(shares: pd.DataFrame) -> bool:
-    """The direction of [72]: conv layers take more energy than FC layers, FC hold more weights."""
+    """The direction of [72] (seed 003 §V-C.1): conv layers take more energy than FC layers, FC
+    hold more weights."""
     return bool(shares.loc["conv", "energy"] > shares.loc["fc", "energy"]
                 and shares.loc["fc", "weights"] > shares.loc["conv", "weights"])
 
 
 def energy_vs_batch(name: str = "alexnet", batches: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
                     sram_reads_per_mac: float = 2.0) -> pd.DataFrame:
-    """Conv and FC energy per image (J) and the conv share of energy, for each batch size."""
+    """Conv and FC energy per image (J) and the conv share of energy, for each batch size (§V-C.1)."""
     rows = []
     for b in batches:
         s = conv_fc_shares(name, batch=b, sram_reads_per_mac=sram_reads_per_mac)
@@ -255,13 +251,13 @@ def energy_vs_batch(name: str = "alexnet", batches: Sequence[int] = (1, 2, 4, 8,
 
 def energy_crossover_batch(name: str = "alexnet", sram_reads_per_mac: float = 2.0,
                            max_batch: int = 4096) -> int | None:
-    """Smallest batch at which conv layers take more modelled energy than FC layers.
+    """Smallest batch at which conv layers take more modelled energy than FC layers (seed 003 §V-C.1).
 
     ``None`` if FC still dominate at ``max_batch``; 1 if conv dominate even one image at a time.
     Only FC/conv weight traffic depends on the batch, so the answer is found in closed form.
     """
     e = layer_energy(name, batch=1, sram_reads_per_mac=sram_reads_per_mac)
-    dram_j = energy_constants()["dram_read"] * 1e-12 / _BYTES_PER_WORD
+    dram_j = _cost.dram_energy_per_byte(energy_constants())
     w_j, fixed = {}, {}
     for g in ("conv", "fc"):
         rows = e[e["group"] == g]
@@ -332,7 +328,8 @@ def catalog_overview() -> pd.DataFrame:
 
 
 def tier_summary(df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per tier: number of devices and the range (min, max) of compute, memory and power."""
+    """Per tier: number of devices and the range (min, max) of compute, memory and power (seed 003
+    §III-A)."""
     d = catalog_overview() if df is None else df
     g = d.groupby("tier", sort=False)
     out = pd.DataFrame({
@@ -423,14 +420,14 @@ def edge_vs_cloud_latency_check(access: Sequence[str] = ("wifi5", "wifi6", "ethe
 
 
 # --------------------------------------------------------------------------- plots
-def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)):
+def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)) -> Any:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, ncols, figsize=size, layout="constrained")
     return fig, axes
 
 
-def plot_zoo(summary: pd.DataFrame):
+def plot_zoo(summary: pd.DataFrame) -> Any:
     """Parameters vs MACs of each model (log-log), sized by peak activation (seed 003 §II-D)."""
     fig, ax = _fig()
     ax.scatter(summary["params"], summary["macs"], s=40 + 20 * summary["peak_activation_mb"])
@@ -442,8 +439,9 @@ def plot_zoo(summary: pd.DataFrame):
     return fig
 
 
-def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool")):
-    """Per-layer MACs and output activation bytes of a zoo model (layers of the given ops)."""
+def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool")) -> Any:
+    """Per-layer MACs and output activation bytes of a zoo model (layers of the given ops) (seed 003
+    §II-D, §V-C.2)."""
     t = profile_model(name).table
     t = t[t["op"].isin(ops)].reset_index(drop=True)
     fig, (a1, a2) = _fig(2, (11.0, 3.8))
@@ -461,8 +459,8 @@ def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool"
     return fig
 
 
-def plot_survey_comparison(comp: pd.DataFrame):
-    """Relative error (%) of ours vs reported for each §II-D number, with each row's tolerance."""
+def plot_survey_comparison(comp: pd.DataFrame) -> Any:
+    """Relative error (%) of ours vs reported for each seed 003 §II-D number, with each row's tolerance."""
     fig, ax = _fig(size=(6.5, 3.5))
     y = np.arange(len(comp))
     err = comp["rel_error"].to_numpy(dtype=float) * 100
@@ -479,8 +477,8 @@ def plot_survey_comparison(comp: pd.DataFrame):
     return fig
 
 
-def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet"):
-    """Stacked bars: share of MACs, weights and modelled energy of conv / FC / other layers."""
+def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet") -> Any:
+    """Stacked bars: share of MACs, weights and modelled energy of conv / FC / other layers (§V-C.1)."""
     fig, ax = _fig(size=(6.0, 3.8))
     cols = ["macs", "weights", "energy"]
     bottom = np.zeros(len(cols))
@@ -494,8 +492,8 @@ def plot_conv_fc_shares(shares: pd.DataFrame, title: str = "AlexNet"):
     return fig
 
 
-def plot_energy_vs_batch(df: pd.DataFrame):
-    """Conv vs FC modelled energy per image as the batch that shares one weight fetch grows."""
+def plot_energy_vs_batch(df: pd.DataFrame) -> Any:
+    """Conv vs FC modelled energy per image as the batch that shares one weight fetch grows (§V-C.1)."""
     fig, ax = _fig()
     ax.plot(df["batch"], df["conv_j"] * 1e3, "o-", label="conv layers", color="tab:blue")
     ax.plot(df["batch"], df["fc_j"] * 1e3, "s-", label="FC layers", color="tab:red")
@@ -506,7 +504,7 @@ def plot_energy_vs_batch(df: pd.DataFrame):
     return fig
 
 
-def plot_devices(df: pd.DataFrame | None = None):
+def plot_devices(df: pd.DataFrame | None = None) -> Any:
     """Peak fp32 compute vs active power, log scales, coloured by tier (seed 003 §III-A)."""
     d = catalog_overview() if df is None else df
     fig, ax = _fig(size=(6.5, 4.5))
@@ -528,7 +526,7 @@ def plot_devices(df: pd.DataFrame | None = None):
     return fig
 
 
-def plot_links(df: pd.DataFrame | None = None):
+def plot_links(df: pd.DataFrame | None = None) -> Any:
     """Uplink bandwidth vs RTT of each link, log scales (seed 001 §II-B)."""
     lk = link_overview() if df is None else df
     fig, ax = _fig(size=(6.5, 4.5))
@@ -545,8 +543,9 @@ def plot_links(df: pd.DataFrame | None = None):
     return fig
 
 
-def plot_upload_times(times: pd.DataFrame):
-    """Grouped horizontal bars of upload time per link and payload (log scale, seconds)."""
+def plot_upload_times(times: pd.DataFrame) -> Any:
+    """Grouped horizontal bars of upload time per link and payload (log scale, seconds) (seed 001
+    §II-B)."""
     fig, ax = _fig(size=(7.0, 4.5))
     n = times.shape[1]
     y = np.arange(len(times))

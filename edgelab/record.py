@@ -1,4 +1,9 @@
-"""What a chapter calls to record its results (issue 3, "Recording").
+"""What a chapter calls to record its results: tables, metrics, claims and timings.
+
+The recording side of the reproduction (every chapter puts seed 003's and seed 001's claims
+beside measured numbers); the reported numbers and verdict rules live in
+:mod:`edgelab.claims`, and :func:`reported`, :func:`reported_table` and :func:`claim_ids` are
+re-exported here so a chapter imports one module.
 
 A chapter's ``parameters`` cell holds ``quick = True``, ``seed = 0``, ``out_dir = None``; then::
 
@@ -20,7 +25,6 @@ Temporary files start with ``.`` and end with ``.tmp``: no ``*.csv`` / ``*.json`
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import math
@@ -28,7 +32,7 @@ import numbers
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +40,22 @@ import numpy as np
 import pandas as pd
 
 from edgelab._io import atomic_write_bytes, atomic_write_text
-from edgelab._paths import data_path
 from edgelab._validate import positive
-from edgelab.claims import check_value, parse_rule
-from edgelab.errors import EdgelabError, unknown_name
+from edgelab.claims import (
+    REPORTED_CSV,
+    check_value,
+    claim_ids,
+    parse_rule,
+    reported,
+    reported_table,
+)
 
 __all__ = [
     "Recorder",
     "reported",
     "reported_table",
     "claim_ids",
+    "REPORTED_CSV",
     "atomic_write_bytes",
     "atomic_write_text",
     "default_out_dir",
@@ -63,7 +73,6 @@ TIMINGS = "timings"
 #: environment variable giving the default OUT when a chapter passes ``out_dir=None``.
 OUT_ENV = "EDGELAB_OUT_DIR"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-REPORTED_CSV = "reported.csv"
 
 
 # --------------------------------------------------------------------------- formatting
@@ -110,7 +119,7 @@ def table_to_csv(df: pd.DataFrame, *, index: bool | None = None) -> str:
     return df.to_csv(index=index, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-# --------------------------------------------------------------------------- reported.csv
+# --------------------------------------------------------------------------- names
 def _check_name(kind: str, name: str) -> str:
     if not isinstance(name, str) or not _NAME_RE.match(name) or "__" in name:
         raise ValueError(
@@ -118,69 +127,6 @@ def _check_name(kind: str, name: str) -> str:
             "(no double underscore, which separates chapter and table in file names)"
         )
     return name
-
-
-@functools.lru_cache(maxsize=4)
-def _load_reported(path: str, mtime_ns: int) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    if "claim_id" not in df.columns:
-        raise EdgelabError(f"{path} has no claim_id column")
-    dup = df["claim_id"][df["claim_id"].duplicated()].tolist()
-    if dup:
-        raise EdgelabError(f"{path}: duplicate claim_id(s): {', '.join(dup)}")
-    for col in ("reported_low", "reported_high"):
-        df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="raise").astype(float)
-    return df
-
-
-def _reported_df(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    p = Path(path) if path is not None else data_path(REPORTED_CSV)
-    if not p.exists():
-        raise EdgelabError(f"reported-results table not found: {p}")
-    return _load_reported(str(p), p.stat().st_mtime_ns)
-
-
-def reported_table(
-    claim_ids: Iterable[str] | None = None, *, path: str | os.PathLike[str] | None = None
-) -> pd.DataFrame:
-    """``data/reported.csv`` as a DataFrame (all cells verbatim strings, low/high as floats).
-
-    ``claim_ids`` selects rows in the given order; an unknown id raises
-    :class:`~edgelab.errors.UnknownNameError` listing close matches.
-    """
-    df = _reported_df(path)
-    if claim_ids is None:
-        return df.copy()
-    ids = list(claim_ids)
-    known = set(df["claim_id"])
-    for cid in ids:
-        if cid not in known:
-            raise unknown_name("claim_id", cid, known)
-    return df.set_index("claim_id", drop=False).loc[ids].reset_index(drop=True)
-
-
-def claim_ids(*, path: str | os.PathLike[str] | None = None) -> list[str]:
-    """All claim ids of ``data/reported.csv`` in file order."""
-    return _reported_df(path)["claim_id"].tolist()
-
-
-def reported(claim_id: str, *, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """One row of ``data/reported.csv`` as a dict.
-
-    Keys are the file's columns: ``reported_value`` is verbatim from the survey (seed 003/001),
-    ``reported_low`` / ``reported_high`` are floats (``None`` when empty), plus ``units``,
-    ``verdict_rule``, ``reproducible_here`` and the source columns (``seed_file``,
-    ``section_or_table``, ...). Notebooks read reported numbers from here, never typed in.
-    """
-    df = _reported_df(path)
-    hit = df.index[df["claim_id"] == claim_id]
-    if len(hit) == 0:
-        raise unknown_name("claim_id", claim_id, df["claim_id"])
-    row = df.loc[hit[0]].to_dict()
-    for col in ("reported_low", "reported_high"):
-        v = row[col]
-        row[col] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-    return row
 
 
 # --------------------------------------------------------------------------- units
@@ -287,7 +233,7 @@ class Recorder:
         setting: str = "",
         note: str = "",
     ) -> dict[str, Any]:
-        """Record our value for a claim of ``data/reported.csv`` (issue 3, summary rows).
+        """Record our value for a claim of ``data/reported.csv`` (a row of the summary).
 
         ``claim_id`` must exist in ``data/reported.csv`` (else
         :class:`~edgelab.errors.UnknownNameError` with close matches). The value must suit the

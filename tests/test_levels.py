@@ -251,3 +251,21 @@ def test_transmission_latency():
     b = profile_model("alexnet").input_bytes + 4000
     assert tx["to_edge_s"] == pytest.approx(0.005 + b * 8 / 100e6)
     assert tx["to_cloud_s"] == pytest.approx(tx["to_edge_s"] + 0.030 + b * 8 / 100e6)
+
+
+def test_link_of_and_bandwidth_grid_are_public():
+    from edgelab.errors import UnknownNameError
+    from edgelab.hardware.catalog import get_link
+
+    assert levels.link_of("4g") == get_link("4g")
+    lk = get_link("wifi5")
+    assert levels.link_of(lk) == lk
+    with pytest.raises(UnknownNameError, match="wifi5"):
+        levels.link_of("6g")
+    sc = levels.Scenario(model="digits_mlp")
+    g = levels.bandwidth_grid(sc, None)  # the link's own rate
+    assert g["infer_latency_s"].shape == (7, 1)
+    assert g["bandwidth_mbps"][0, 0] == get_link(sc.link).uplink_mbps
+    assert "link_of" in levels.__all__ and "bandwidth_grid" in levels.__all__
+    with pytest.raises(ValueError, match="1-D"):
+        levels.bandwidth_grid(sc, np.ones((2, 2)))

@@ -193,3 +193,22 @@ def test_public_api_is_exported():
     for name in primer.__all__:
         assert hasattr(primer, name), name
     assert isinstance(primer.zoo_summary(["digits_mlp"]), pd.DataFrame)
+
+
+def test_layer_energy_is_the_cost_models_op_energy():
+    from edgelab.hardware.profile import profile_model
+
+    p = profile_model("alexnet")
+    t = p.table
+    macs = t["macs"].to_numpy(np.float64)
+    other = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
+    weighted = primer.layer_groups(p).isin(["conv", "fc"]).to_numpy()
+    arith, sram, dram = cost.op_energy(
+        macs, other, t["weight_bytes"].to_numpy(np.float64),
+        (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64), weighted, 4, 2.0,
+        primer.energy_constants())
+    e = primer.layer_energy("alexnet", batch=4)
+    np.testing.assert_array_equal(e["e_arith_j"], arith)
+    np.testing.assert_array_equal(e["e_sram_j"], sram)
+    np.testing.assert_array_equal(e["e_dram_j"], dram)
+    assert cost.dram_energy_per_byte(primer.energy_constants()) == 640e-12 / 4

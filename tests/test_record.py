@@ -1,4 +1,5 @@
-"""Tests of edgelab.record (issue 3: recording API, atomic writes, data/reported.csv)."""
+"""Tests of edgelab.record and edgelab.claims' reported numbers (recording API, atomic writes,
+data/reported.csv)."""
 
 from __future__ import annotations
 
@@ -213,3 +214,24 @@ def test_crash_during_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.M
         record.atomic_write_text(tmp_path / "f.csv", "a\n2\n")
     assert target.read_text() == "a\n1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
+
+
+def test_reported_numbers_live_in_claims_and_record_reexports_them() -> None:
+    from edgelab import claims
+
+    assert record.reported is claims.reported
+    assert record.reported_table is claims.reported_table
+    assert record.claim_ids is claims.claim_ids
+    assert claims.claim_ids()[:3] == reported_table()["claim_id"].tolist()[:3]
+    assert claims.reported("vgg16_macs") == reported("vgg16_macs")
+
+
+@pytest.mark.parametrize("rule,tol", [("within_rel:0.05", 0.05), ("within_rel:0.1:1", 0.1),
+                                      ("within_abs:3", None), ("range:1", None),
+                                      ("direction:+", None), ("none", None)])
+def test_tolerance_of_a_rule(rule: str, tol: float | None) -> None:
+    from edgelab.claims import tolerance
+
+    got = tolerance(rule)
+    assert (np.isnan(got) if tol is None else got == tol)
+    assert tolerance(parse_rule(rule)) == got or np.isnan(got)

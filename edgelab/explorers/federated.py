@@ -1,15 +1,32 @@
-"""The federated explorer widget (seed 003 §IV-C.1): α, clients per round, local epochs →
-accuracy and bytes curves. Thin: it calls :func:`edgelab.training.federated.experiments.sweep`."""
+"""The federated explorer: non-IID-ness, participation and local work against accuracy and bytes.
+
+Seed 003 §IV-C.1 (FedAvg on unbalanced, non-IID clients): a log slider for the Dirichlet α of
+the client split (small α: each client sees few classes), sliders for the clients sampled per
+round and the local epochs. Each change re-runs one FedAvg simulation
+(:func:`edgelab.training.federated.experiments.sweep`, about a second) and redraws test accuracy
+and cumulative bytes against rounds. A thin front end: every number comes from
+:mod:`edgelab.training.federated`.
+
+Every control is a public attribute; ``explorer.history`` is the current run's history, so a
+test can drive it headlessly (``draw=False``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["explorer", "plot_sweep"]
+import pandas as pd
+
+from edgelab.explorers.base import Explorer
+from edgelab.training.federated.experiments import sweep
+
+__all__ = ["FederatedExplorer", "plot_sweep"]
 
 
-def plot_sweep(history: Any, ax_acc: Any = None, ax_bytes: Any = None, label: str = "") -> Any:
-    """Accuracy per round and cumulative MB per round of one :func:`sweep` history (seed 003 §IV-C.1)."""
+def plot_sweep(history: pd.DataFrame, ax_acc: Any = None, ax_bytes: Any = None,
+               label: str = "") -> Any:
+    """Accuracy per round and cumulative MB per round of one :func:`sweep` history (seed 003
+    §IV-C.1). Draws into ``ax_acc`` and ``ax_bytes`` if given, else a new figure; returns it."""
     import matplotlib.pyplot as plt
 
     if ax_acc is None or ax_bytes is None:
@@ -21,40 +38,57 @@ def plot_sweep(history: Any, ax_acc: Any = None, ax_bytes: Any = None, label: st
     return ax_acc.figure
 
 
-def explorer(n_clients: int = 50, rounds: int = 15, seed: int = 0) -> Any:
-    """An ipywidgets explorer of FedAvg on Dirichlet(α) clients (seed 003 §IV-C.1).
+class FederatedExplorer(Explorer):
+    """Explore FedAvg on Dirichlet(α) clients as α, participation and local epochs change (§IV-C.1).
 
-    Sliders: α (log scale: small = non-IID), clients per round, local epochs. Each change
-    re-runs :func:`~edgelab.training.federated.experiments.sweep` (about a second) and redraws accuracy
-    and bytes against rounds.
+    ``n_clients`` clients, ``rounds`` rounds per run, ``seed`` for the split and the run. The
+    controls are ``alpha`` (log scale), ``clients_per_round`` and ``local_epochs``; ``history``
+    is the current run's per-round table (``round``, ``accuracy``, ``cum_bytes``, ...).
     """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
-    from edgelab.training.federated.experiments import sweep
+    def __init__(self, alpha: float = 0.5, clients_per_round: int = 10, local_epochs: int = 1,
+                 *, n_clients: int = 50, rounds: int = 15, seed: int = 0,
+                 draw: bool = True) -> None:
+        import ipywidgets as w
 
-    alpha = w.FloatLogSlider(value=0.5, base=10, min=-2, max=2, step=0.25, description="α",
-                             continuous_update=False)
-    per_round = w.IntSlider(value=10, min=1, max=n_clients, description="clients/round",
-                            continuous_update=False)
-    epochs = w.IntSlider(value=1, min=1, max=10, description="local epochs",
-                         continuous_update=False)
-    out = w.Output()
+        self.n_clients, self.rounds, self.seed = int(n_clients), int(rounds), int(seed)
+        self.draw_figures = draw
+        self.alpha = w.FloatLogSlider(value=alpha, base=10, min=-2, max=2, step=0.25,
+                                      description="α", continuous_update=False)
+        self.clients_per_round = w.IntSlider(value=min(int(clients_per_round), self.n_clients),
+                                             min=1, max=self.n_clients,
+                                             description="clients/round",
+                                             continuous_update=False)
+        self.local_epochs = w.IntSlider(value=local_epochs, min=1, max=10,
+                                        description="local epochs", continuous_update=False)
+        self.summary = w.HTML()
+        self.output = w.Output()
+        self.controls = (self.alpha, self.clients_per_round, self.local_epochs)
+        self.widget = w.VBox([w.HBox(list(self.controls)), self.summary, self.output])
+        self.history: pd.DataFrame = pd.DataFrame()
+        self.start()
 
-    def redraw(*_: Any) -> None:
-        with out:
-            out.clear_output(wait=True)
-            h = sweep(alpha.value, per_round.value, epochs.value, n_clients=n_clients,
-                      rounds=rounds, seed=seed)
-            fig = plot_sweep(h, label=f"α={alpha.value:.2g}")
-            fig.suptitle(f"final accuracy {h['accuracy'].iloc[-1]:.3f}, "
-                         f"{h['cum_bytes'].iloc[-1] / 1e6:.1f} MB", fontsize=10)
-            plt.show()
+    def compute(self) -> None:
+        """Run FedAvg with the current controls and keep its history (no drawing) (§IV-C.1)."""
+        self.history = sweep(float(self.alpha.value), int(self.clients_per_round.value),
+                             int(self.local_epochs.value), n_clients=self.n_clients,
+                             rounds=self.rounds, seed=self.seed)
+        self.summary.value = f"<b>{self.title()}</b>"
 
-    for c in (alpha, per_round, epochs):
-        c.observe(redraw, names="value")
-    box = w.VBox([w.HBox([alpha, per_round, epochs]), out])
-    display(box)
-    redraw()
-    return box
+    def final_accuracy(self) -> float:
+        """Test accuracy after the last round of the current run (seed 003 §IV-C.1)."""
+        return float(self.history["accuracy"].iloc[-1])
+
+    def total_mb(self) -> float:
+        """Megabytes sent up and down over the whole current run (seed 003 §IV-C.1)."""
+        return float(self.history["cum_bytes"].iloc[-1]) / 1e6
+
+    def title(self) -> str:
+        """One line on the current run: final accuracy and bytes (seed 003 §IV-C.1)."""
+        return f"final accuracy {self.final_accuracy():.3f}, {self.total_mb():.1f} MB"
+
+    def figure(self) -> Any:
+        """Accuracy and cumulative MB against rounds for the current run (seed 003 §IV-C.1)."""
+        fig = plot_sweep(self.history, label=f"α={float(self.alpha.value):.2g}")
+        fig.suptitle(self.title(), fontsize=10)
+        return fig

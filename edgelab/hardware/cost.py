@@ -508,3 +508,49 @@ def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
     t["latency_s"] = layer_latency(profile, dev)
     t["energy_j"] = t["latency_s"] * dev.active_power_w
     return t
+
+
+# --------------------------------------------------------------------------- appended: exchanges
+def exchange_time(up_bytes: np.ndarray | float, down_bytes: np.ndarray | float,
+                  up_mbps: np.ndarray | float, down_mbps: np.ndarray | float,
+                  rtt_s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One request/response exchange over a link: ``(seconds, uplink air time, downlink air time)``.
+
+    ``seconds = RTT + up bytes / uplink + down bytes / downlink`` (in that order, as
+    :func:`split_costs` adds them); the two air times are what :func:`device_energy` charges the
+    radio for (seed 001 §II-B, seed 003 §V-B.3). Broadcasts its arguments; unvalidated, like
+    :func:`air_time`.
+    """
+    up_s = air_time(up_bytes, up_mbps)
+    down_s = air_time(down_bytes, down_mbps)
+    return rtt_s + up_s + down_s, up_s, down_s
+
+
+# --------------------------------------------------------------------------- appended: op energy
+#: Bytes of one operand word in the operation-energy model (fp32 everywhere in the zoo).
+BYTES_PER_WORD = 4
+
+
+def op_energy(macs: np.ndarray, other_flops: np.ndarray, weight_bytes: np.ndarray,
+              activation_bytes: np.ndarray, weighted: np.ndarray, batch: float,
+              sram_reads_per_mac: float,
+              pj: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-layer ``(arithmetic, SRAM, DRAM)`` energy in joules per image (seed 003 §V-C.1).
+
+    The "operations × energy per operation" model with the 45 nm energies ``pj`` (picojoules,
+    keyed ``fp_mult``, ``fp_add``, ``sram_read``, ``dram_read``: Horowitz, ISSCC 2014): every
+    MAC a float multiply and add, every other FLOP one add; ``sram_reads_per_mac`` 32-bit SRAM
+    reads per MAC; ``weighted`` layers (conv, FC) read their weights from DRAM once per
+    ``batch`` and their input and output once, other layers move nothing to DRAM.
+    """
+    w_words = weight_bytes / BYTES_PER_WORD
+    act_words = activation_bytes / BYTES_PER_WORD
+    e_arith = (macs * (pj["fp_mult"] + pj["fp_add"]) + other_flops * pj["fp_add"]) * 1e-12
+    e_sram = macs * sram_reads_per_mac * pj["sram_read"] * 1e-12
+    e_dram = np.where(weighted, w_words / batch + act_words, 0.0) * pj["dram_read"] * 1e-12
+    return e_arith, e_sram, e_dram
+
+
+def dram_energy_per_byte(pj: dict[str, float]) -> float:
+    """Joules to read one byte from DRAM in the operation-energy model (seed 003 §V-C.1)."""
+    return pj["dram_read"] * 1e-12 / BYTES_PER_WORD

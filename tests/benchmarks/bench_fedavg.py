@@ -1,4 +1,4 @@
-"""Benchmark of the federated engines (issue 6, item 8). Printed figures, not a test.
+"""Benchmark of the federated engines (seed 003 §IV-C.1 workload). Printed figures, not a test.
 
 Workload: digits, 80/20 split with seed 0, 100 clients by Dirichlet(0.5), MLP 64-64-10, FedAvg with
 every client each round, 1 local epoch of SGD (lr 0.05, batch 10), 20 rounds.
@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Flower's whole-run wall time measured in issue 6 on a 2-core machine (Ray, 2 workers).
+#: Flower's whole-run wall time when the engines were first compared, on a 2-core machine
+#: (Ray, 2 workers).
 ISSUE_FLOWER_WALL_S = 72.5
 
 
@@ -78,8 +79,8 @@ def main() -> int:
         checks.append(("batched >= 100x Flower per client-round", fl_ms / b["ms_per_client_round"] >= 100))
         checks.append(("Flower accuracy == sequential accuracy", abs(flower["accuracy"] - s["accuracy"]) < 1e-3))
     else:
-        print(f"flower not run; issue 6 measured {ISSUE_FLOWER_WALL_S} s for the whole run")
-    src = "measured here" if flower else "issue 6's figure"
+        print(f"flower not run; first measured at {ISSUE_FLOWER_WALL_S} s for the whole run")
+    src = "measured here" if flower else "the first measured figure"
     print(f"flower / batched (fresh process, {src}): {fl_wall / b['process_s']:.1f}x")
     checks.append((f"batched fresh process >= 10x faster than Flower's ({src})",
                    fl_wall / b["process_s"] >= 10))

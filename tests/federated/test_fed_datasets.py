@@ -82,7 +82,7 @@ def test_idx_bad_files(tmp_path, raw, match):
         load_idx(tmp_path / "missing.idx")
 
 
-# ------------------------------------------------------------- bounded IDX reading (issue 10)
+# ------------------------------------------------------------- bounded IDX reading
 def _idx(shape, code=0x08, body=None):
     head = struct.pack(">HBB", 0, code, len(shape)) + struct.pack(f">{len(shape)}I", *shape)
     n = int(np.prod(shape)) if shape else 1

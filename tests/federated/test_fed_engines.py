@@ -55,8 +55,8 @@ def test_torch_func_backend_agrees_with_matmul_and_cnn_runs():
     fed = Federation.digits(6, "iid", seed=0)
     d = fed.data
     model = fed.build_model(0)
-    mm = BatchedTrainer(model, d.x_train, d.y_train, fed.partition.indices)
-    fn = BatchedTrainer(model, d.x_train, d.y_train, fed.partition.indices, backend="func")
+    mm = BatchedTrainer(model, d.x_train, d.y_train, fed.client_split.indices)
+    fn = BatchedTrainer(model, d.x_train, d.y_train, fed.client_split.indices, backend="func")
     assert (mm.backend, fn.backend) == ("matmul", "func")
     w0 = mm.spec.flatten(model)
     cfg = ClientConfig(batch_size=16)
@@ -70,11 +70,11 @@ def test_torch_func_backend_agrees_with_matmul_and_cnn_runs():
 def test_fedsgd_is_one_step_along_the_weighted_mean_gradient(fed):
     d = fed.data
     model = fed.build_model(0)
-    tr = SequentialTrainer(model, d.x_train, d.y_train, fed.partition.indices)
+    tr = SequentialTrainer(model, d.x_train, d.y_train, fed.client_split.indices)
     w0 = tr.spec.flatten(model)
     ids = np.arange(fed.n_clients)
     _, g = tr.loss_grad(w0.repeat(len(ids), 1), ids)
-    n = fed.partition.sizes
+    n = fed.client_split.sizes
     expected = w0 - 0.3 * (torch.from_numpy(n / n.sum()).float() @ g)
     r = simulate(fed, FedSGD(), ClientConfig(lr=0.3), 1)
     assert torch.allclose(r.params, expected, atol=1e-5)

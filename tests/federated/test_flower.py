@@ -122,7 +122,8 @@ def test_flower_simulation_reaches_edgelabs_model(flower_run):
 
 
 def test_flower_simulation_listens_on_loopback_only(flower_run):
-    """Issue 10 item 5: every socket the run's process tree listens on is 127.0.0.0/8 or ::1."""
+    """No socket open to the network: every socket the run's process tree listens on is
+    127.0.0.0/8 or ::1."""
     rc, stderr, sockets, _ = flower_run
     assert rc == 0, stderr[-3000:]
     names = {name for _, name, *_ in sockets}

@@ -1,4 +1,5 @@
-"""The Flower App writer emits valid, escaped TOML and writes it atomically (issue 10, item 5).
+"""The Flower App writer emits valid, escaped TOML and writes it atomically (seed 003 §IV-C.1, the
+Flower adapter).
 
 No Flower needed except for the test that reads the files back with Flower's own readers.
 """

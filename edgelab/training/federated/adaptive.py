@@ -54,7 +54,7 @@ def resource_costs(fed: Federation, system: SystemModel) -> ResourceCosts:
     model = fed.build_model(0)
     nbytes = 4 * sum(p.numel() for p in model.parameters())
     ids = np.arange(fed.n_clients)
-    n = fed.partition.sizes
+    n = fed.client_split.sizes
     t = system.client_times(ids, np.ones(len(ids), dtype=np.int64), n, nbytes, nbytes, stragglers=False)
     return ResourceCosts(float(t["compute_s"].max()), float((t["download_s"] + t["upload_s"]).max()))
 
@@ -111,16 +111,16 @@ def run_tau(fed: Federation, budget_s: float, costs: ResourceCosts, *, tau: int 
     cur = 1 if tau is None else integer_in("tau", tau, 1, 10**6)
     model = fed.build_model(seed)
     d = fed.data
-    trainer = make_trainer(engine, model, d.x_train, d.y_train, fed.partition.indices)
+    trainer = make_trainer(engine, model, d.x_train, d.y_train, fed.client_split.indices)
     params = trainer.spec.flatten(model)
-    sizes = fed.partition.sizes.astype(np.float64)
+    sizes = fed.client_split.sizes.astype(np.float64)
     ids = np.arange(fed.n_clients)
     strat = FedAvg()
     spent, rnd, rows = 0.0, 0, []
     while spent + costs.step_s * cur + costs.aggregate_s <= budget:
         rnd += 1
         local = trainer.train(params, ids, ClientConfig(lr=lr, batch_size=None, steps=cur), seed, rnd)
-        params = strat.aggregate(params, local, fed.partition.sizes)
+        params = strat.aggregate(params, local, fed.client_split.sizes)
         spent += costs.step_s * cur + costs.aggregate_s
         acc, loss = trainer.evaluate(params, d.x_test, d.y_test)
         row: dict[str, float] = {"round": rnd, "tau": cur, "spent_s": spent, "accuracy": acc,

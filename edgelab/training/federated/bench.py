@@ -1,4 +1,4 @@
-"""The federated benchmark workload of issue 6, item 8 (seed 003 §IV-C.1).
+"""The federated simulator's benchmark workload: FedAvg on 100 digit clients (seed 003 §IV-C.1).
 
 Digits, 80/20 split with seed 0, 100 clients by Dirichlet(0.5), the MLP 64-64-10, FedAvg with
 every client each round, 1 local epoch of SGD (lr 0.05, batch 10), 20 rounds. One function runs

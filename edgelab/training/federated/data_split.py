@@ -1,12 +1,14 @@
-"""Client partitioners: IID, Dirichlet(α) label skew, McMahan's shards, quantity skew.
+"""Splitting a labelled set over federated clients: IID, Dirichlet(α) label skew, McMahan's
+shards, quantity skew (the data side of federated learning, not model partition).
 
 Seed 003 §IV-C.1: FedAvg "emphasizes the properties of unbalanced and non-IID" data, and SSGD's
-flaw is that it "does not consider unbalanced and non-IID data". These partitioners make such
-data from one labelled set, all seeded, each with per-client label histograms.
+flaw is that it "does not consider unbalanced and non-IID data". These splitters make such
+data from one labelled set, all seeded, each with per-client label histograms;
+:func:`split_clients` picks one by name.
 
-Every partitioner returns a :class:`Partition` whose clients are all non-empty: an empty client
-is an error (or, with :meth:`Partition.from_indices` and ``drop_empty=True``, skipped and named
-in ``Partition.dropped``).
+Every splitter returns a :class:`ClientSplit` whose clients are all non-empty: an empty client
+is an error (or, with :meth:`ClientSplit.from_indices` and ``drop_empty=True``, skipped and named
+in ``ClientSplit.dropped``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import pandas as pd
 from edgelab._validate import choice, integer_in, positive
 
 __all__ = [
-    "Partition",
+    "ClientSplit",
     "SCHEMES",
-    "partition",
+    "split_clients",
     "iid",
     "dirichlet",
     "shards",
@@ -54,7 +56,7 @@ def _n_clients(n_clients: int, n_samples: int) -> int:
 
 
 @dataclass(frozen=True)
-class Partition:
+class ClientSplit:
     """Which training samples each client holds (seed 003 §IV-C.1).
 
     ``indices[k]`` are positions into the labelled set of client ``k``; ``labels`` is that set's
@@ -72,8 +74,8 @@ class Partition:
     @classmethod
     def from_indices(cls, indices: Sequence[Sequence[int] | np.ndarray], labels: Sequence[int] | np.ndarray,
                      n_classes: int | None = None, *, scheme: str = "custom",
-                     params: dict[str, object] | None = None, drop_empty: bool = False) -> Partition:
-        """Build a partition from explicit index lists (seed 003 §IV-C.1).
+                     params: dict[str, object] | None = None, drop_empty: bool = False) -> ClientSplit:
+        """Build a client split from explicit index lists (seed 003 §IV-C.1).
 
         An empty client raises ``ValueError`` naming it, unless ``drop_empty`` (then it is
         skipped and listed in ``dropped``). Indices must be in range and not shared by clients.
@@ -90,7 +92,7 @@ class Partition:
                 if drop_empty:
                     dropped.append(k)
                     continue
-                raise ValueError(f"client {k} is empty (partition indices); every client needs at "
+                raise ValueError(f"client {k} is empty (client split indices); every client needs at "
                                  "least one sample, or pass drop_empty=True to skip empty clients")
             if a.min() < 0 or a.max() >= len(y):
                 raise ValueError(f"client {k}: indices must lie in [0, {len(y) - 1}]")
@@ -99,7 +101,7 @@ class Partition:
             seen[a] = True
             out.append(a)
         if not out:
-            raise ValueError("every client is empty (partition indices)")
+            raise ValueError("every client is empty (client split indices)")
         return cls(tuple(out), y, c, scheme, dict(params or {}), tuple(dropped))
 
     @property
@@ -125,7 +127,7 @@ class Partition:
                 "mean_classes_per_client": float((h > 0).sum(axis=1).mean())}
 
 
-def label_histogram(part: Partition) -> pd.DataFrame:
+def label_histogram(part: ClientSplit) -> pd.DataFrame:
     """Counts of each label on each client, a ``clients × classes`` DataFrame (seed 003 §IV-C.1)."""
     rows = [np.bincount(part.labels[i], minlength=part.n_classes) for i in part.indices]
     df = pd.DataFrame(np.array(rows, dtype=np.int64),
@@ -134,17 +136,17 @@ def label_histogram(part: Partition) -> pd.DataFrame:
     return df
 
 
-def iid(labels: Sequence[int] | np.ndarray, n_clients: int, seed: int = 0) -> Partition:
+def iid(labels: Sequence[int] | np.ndarray, n_clients: int, seed: int = 0) -> ClientSplit:
     """IID: shuffle and deal out equal shares (±1) to every client (seed 003 §IV-C.1, the easy case)."""
     y = _labels(labels)
     k = _n_clients(n_clients, len(y))
     perm = np.random.default_rng(seed).permutation(len(y))
-    return Partition(tuple(np.sort(a) for a in np.array_split(perm, k)), y, int(y.max()) + 1,
+    return ClientSplit(tuple(np.sort(a) for a in np.array_split(perm, k)), y, int(y.max()) + 1,
                      "iid", {"n_clients": k, "seed": seed})
 
 
 def dirichlet(labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float = 0.5,
-              seed: int = 0, min_size: int = 1) -> Partition:
+              seed: int = 0, min_size: int = 1) -> ClientSplit:
     """Dirichlet(α) label skew: each class is split over clients with proportions ~ Dir(α·1).
 
     Small α gives each client few classes (non-IID, seed 003 §IV-C.1); large α tends to IID.
@@ -168,7 +170,7 @@ def dirichlet(labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float =
                 buckets[j].append(part)
         out = [np.sort(np.concatenate(b)) for b in buckets]
         if min(len(o) for o in out) >= m:
-            return Partition(tuple(out), y, int(y.max()) + 1, "dirichlet",
+            return ClientSplit(tuple(out), y, int(y.max()) + 1, "dirichlet",
                              {"n_clients": k, "alpha": a, "seed": seed, "min_size": m})
     raise ValueError(f"dirichlet: could not give every one of n_clients={k} clients at least "
                      f"{m} samples in {_MAX_REDRAWS} draws with alpha={a:g}; raise alpha or lower "
@@ -176,7 +178,7 @@ def dirichlet(labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float =
 
 
 def shards(labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2,
-           seed: int = 0) -> Partition:
+           seed: int = 0) -> ClientSplit:
     """McMahan et al.'s pathological non-IID split: sort by label, cut into shards, deal them out.
 
     Each client gets ``shards_per_client`` shards of equal size, so mostly that many classes
@@ -193,12 +195,12 @@ def shards(labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client
     pieces = np.array_split(order, k * s)
     deal = rng.permutation(k * s).reshape(k, s)
     out = tuple(np.sort(np.concatenate([pieces[j] for j in row])) for row in deal)
-    return Partition(out, y, int(y.max()) + 1, "shards",
+    return ClientSplit(out, y, int(y.max()) + 1, "shards",
                      {"n_clients": k, "shards_per_client": s, "seed": seed})
 
 
 def quantity_skew(labels: Sequence[int] | np.ndarray, n_clients: int, beta: float = 0.5,
-                  seed: int = 0) -> Partition:
+                  seed: int = 0) -> ClientSplit:
     """Quantity skew: client sizes ~ Dirichlet(β) shares of the data, labels IID within each.
 
     Unbalanced clients (seed 003 §IV-C.1). Every client gets at least one sample.
@@ -213,12 +215,12 @@ def quantity_skew(labels: Sequence[int] | np.ndarray, n_clients: int, beta: floa
     sizes[np.argsort(-p)[: len(y) - sizes.sum()]] += 1
     perm = rng.permutation(len(y))
     out = tuple(np.sort(a) for a in np.split(perm, np.cumsum(sizes)[:-1]))
-    return Partition(out, y, int(y.max()) + 1, "quantity", {"n_clients": k, "beta": b, "seed": seed})
+    return ClientSplit(out, y, int(y.max()) + 1, "quantity", {"n_clients": k, "beta": b, "seed": seed})
 
 
-def partition(labels: Sequence[int] | np.ndarray, n_clients: int, scheme: str = "dirichlet",
-              seed: int = 0, **kw: float) -> Partition:
-    """Dispatch to a partitioner by name: ``iid``, ``dirichlet`` (``alpha``), ``shards``
+def split_clients(labels: Sequence[int] | np.ndarray, n_clients: int, scheme: str = "dirichlet",
+                  seed: int = 0, **kw: float) -> ClientSplit:
+    """Split ``labels`` over ``n_clients`` clients with the splitter named ``scheme``: ``iid``, ``dirichlet`` (``alpha``), ``shards``
     (``shards_per_client``), ``quantity`` (``beta``) (seed 003 §IV-C.1)."""
     choice("scheme", scheme, SCHEMES)
     fn = {"iid": iid, "dirichlet": dirichlet, "shards": shards, "quantity": quantity_skew}[scheme]

@@ -28,7 +28,7 @@ from edgelab.training.federated.core import (
     make_trainer,
     steps_per_client,
 )
-from edgelab.training.federated.data_split import Partition, partition
+from edgelab.training.federated.data_split import ClientSplit, split_clients
 from edgelab.training.federated.strategies import FedAvg, Strategy
 from edgelab.training.federated.system import SystemModel
 
@@ -38,10 +38,10 @@ __all__ = ["Federation", "RoundPlan", "Selector", "RandomSelector", "FedResult",
 
 @dataclass
 class Federation:
-    """A federated task: a train/test split, its partition over clients, a zoo model name (seed 003 §IV-C.1)."""
+    """A federated task: a train/test split, its split over clients, a zoo model name (seed 003 §IV-C.1)."""
 
     data: DataSplit
-    partition: Partition
+    client_split: ClientSplit
     model_name: str = "digits_mlp"
 
     @classmethod
@@ -56,13 +56,13 @@ class Federation:
         shape = "image" if model == "digits_cnn" else "flat"
         data = load_digits_split(seed=seed, test_size=test_size, shape=shape,
                                  standardize=standardize)
-        part = partition(data.y_train.numpy(), n_clients, scheme, seed=seed, **scheme_kw)
+        part = split_clients(data.y_train.numpy(), n_clients, scheme, seed=seed, **scheme_kw)
         return cls(data, part, model)
 
     @property
     def n_clients(self) -> int:
         """Number of clients (seed 003 §IV-C.1)."""
-        return self.partition.n_clients
+        return self.client_split.n_clients
 
     def build_model(self, seed: int = 0) -> nn.Module:
         """A fresh zoo model with seeded initial weights (seed 003 §IV-C.1)."""
@@ -106,7 +106,7 @@ class RandomSelector:
         ids = strategy.sample(fed.n_clients, seed, rnd)
         sim = float("nan")
         if self.system is not None:
-            n = fed.partition.sizes[ids]
+            n = fed.client_split.sizes[ids]
             sim = self.system.round_time(ids, steps_per_client(n, cfg), _batches(n, cfg),
                                          up_bytes, down_bytes, rnd)
         return RoundPlan(ids, ids, sim)
@@ -189,12 +189,12 @@ def simulate(fed: Federation, strategy: Strategy | None = None, client: ClientCo
 
     model = fed.build_model(seed)
     d = fed.data
-    trainer = make_trainer(engine, model, d.x_train, d.y_train, fed.partition.indices)
+    trainer = make_trainer(engine, model, d.x_train, d.y_train, fed.client_split.indices)
     spec = trainer.spec
     params = spec.flatten(model)
     cfg = strategy.client_config(client)
     up_b, down_b = strategy.upload_bytes(spec.numel), strategy.download_bytes(spec.numel)
-    sizes = fed.partition.sizes
+    sizes = fed.client_split.sizes
     rows: list[dict[str, object]] = []
     train_s, client_rounds, sim_total, wall0 = 0.0, 0, 0.0, time.perf_counter()
     for rnd in range(1, rounds + 1):
@@ -229,6 +229,6 @@ def simulate(fed: Federation, strategy: Strategy | None = None, client: ClientCo
                      {"rounds": rounds, "seed": seed, "engine": engine, "strategy": strategy.name,
                       "fraction": strategy.fraction, "lr": cfg.lr, "epochs": cfg.epochs,
                       "batch_size": cfg.batch_size, "clients": fed.n_clients,
-                      "partition": fed.partition.scheme, **{f"partition_{k}": v for k, v in
-                                                            fed.partition.params.items()
+                      "partition": fed.client_split.scheme, **{f"partition_{k}": v for k, v in
+                                                            fed.client_split.params.items()
                                                             if k not in ("n_clients", "seed")}})

@@ -65,7 +65,7 @@ def local_only_accuracy(fed: Federation, client: ClientConfig, seed: int = 0) ->
     """Test accuracy of each client's model trained solely on its own data (seed 003 Table 2, SSGD row)."""
     model = fed.build_model(seed)
     d = fed.data
-    trainer = make_trainer("batched", model, d.x_train, d.y_train, fed.partition.indices)
+    trainer = make_trainer("batched", model, d.x_train, d.y_train, fed.client_split.indices)
     w0 = trainer.spec.flatten(model)
     local = trainer.train(w0, np.arange(fed.n_clients), client, seed, 0)
     return np.array([trainer.evaluate(w, d.x_test, d.y_test)[0] for w in local])

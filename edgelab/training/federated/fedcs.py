@@ -83,7 +83,7 @@ class FedCSSelector:
              up_bytes: int, down_bytes: int, seed: int) -> RoundPlan:
         """Select by deadline from estimates, then keep the updates that really arrive in time (seed 003 §IV-C.2)."""
         cand = _candidates(fed.n_clients, self.fraction, seed, rnd)
-        n = fed.partition.sizes[cand]
+        n = fed.client_split.sizes[cand]
         steps = steps_per_client(n, cfg)
         batch = n if cfg.batch_size is None else np.minimum(n, cfg.batch_size)
         est = self.system.client_times(cand, steps, batch, up_bytes, down_bytes, rnd, stragglers=False)
@@ -121,7 +121,7 @@ class RandomWaitSelector:
         cand = _candidates(fed.n_clients, self.fraction, seed, rnd)
         rng = np.random.default_rng([int(seed), int(rnd), 30_011])
         chosen = rng.choice(cand, size=min(self.n_select, len(cand)), replace=False)
-        n = fed.partition.sizes[chosen]
+        n = fed.client_split.sizes[chosen]
         steps = steps_per_client(n, cfg)
         batch = n if cfg.batch_size is None else np.minimum(n, cfg.batch_size)
         real = self.system.client_times(chosen, steps, batch, up_bytes, down_bytes, rnd)

@@ -85,12 +85,13 @@ def _require_flwr() -> None:
 
 @dataclass(frozen=True)
 class FlowerSettings:
-    """The workload a Flower run reproduces (defaults: issue 6's benchmark; seed 003 §IV-C.1).
+    """The workload a Flower run reproduces (defaults: the FedAvg benchmark workload of
+    :mod:`edgelab.training.federated.bench`; seed 003 §IV-C.1).
 
     ``n_clients`` Dirichlet(``alpha``) clients of digits (80/20 split seeded by ``seed``),
     ``rounds`` rounds of FedAvg over ``fraction`` of them, each client ``epochs`` of SGD with
     ``lr`` and ``batch_size``. Pixels are standardised with the training set's statistics
-    (``standardize``), as in the issue's reference runs (0.7694 test accuracy after 20 rounds).
+    (``standardize``), as in the benchmark's reference runs (0.7694 test accuracy after 20 rounds).
     """
 
     n_clients: int = 100
@@ -154,7 +155,7 @@ def _trainer(s: FlowerSettings):
 
     fed = _federation(s)
     return SequentialTrainer(fed.build_model(s.seed), fed.data.x_train, fed.data.y_train,
-                             fed.partition.indices)
+                             fed.client_split.indices)
 
 
 def _settings(context: Any, overrides: FlowerSettings | None) -> FlowerSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from edgelab.training.federated.flower import make_client_app, make_server_app
 
-#: The ClientApp: edgelab's local update on partition ``node_config["partition-id"]``.
+#: The ClientApp: edgelab's local update on the data of client ``node_config["partition-id"]``.
 client_app = make_client_app(None)
 #: The ServerApp: Flower's FedAvg with a centralised test-set evaluation each round.
 server_app = make_server_app(None)

@@ -1,16 +1,16 @@
-"""Figures of the federated chapter (seed 003 §IV-C): partitions, FedCS curves, τ curves."""
+"""Figures of the federated chapter (seed 003 §IV-C): client data splits, FedCS curves, τ curves."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["plot_partitions", "plot_selection", "plot_tau"]
+__all__ = ["plot_client_splits", "plot_selection", "plot_tau"]
 
 
-def plot_partitions(parts: dict[str, Any], max_clients: int = 20) -> Any:
+def plot_client_splits(parts: dict[str, Any], max_clients: int = 20) -> Any:
     """Per-client label histograms as heatmaps (rows: the first ``max_clients`` clients,
     columns: classes, colour: share of the client's samples) (seed 003 §IV-C.1, non-IID data).
-    ``parts`` maps a title to a Partition."""
+    ``parts`` maps a title to a ClientSplit."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(parts), figsize=(2.6 * len(parts), 3.2), squeeze=False)

@@ -4,9 +4,12 @@ Seed 003 §IV-B.5 (training latency = computation latency + communication latenc
 (FedCS, "capacity-limited edge computing"). Each client has a device class from
 ``data/devices.csv`` and a link from ``data/links.csv``. Per round and client:
 
-    download_s = RTT + model bytes / downlink
+    download_s = RTT + model bytes / downlink      (cost.transfer_time at the link's own rates)
     compute_s  = local steps × 3 × roofline latency of one mini-batch forward (cost.model_latency)
-    upload_s   = RTT + update bytes / uplink
+    upload_s   = RTT + update bytes / uplink       (cost.transfer_time)
+
+Every piece of physics is a :mod:`edgelab.hardware.cost` function (``link_rates``,
+``transfer_time``, ``model_latency``); this module only draws and schedules clients.
 
 The factor 3 counts backward ≈ 2 × forward. A seeded fraction of clients straggle each round:
 their compute and upload are slowed by a factor drawn from ``straggler_slowdown``. Uploads go in
@@ -25,6 +28,7 @@ import pandas as pd
 
 from edgelab._validate import positive
 from edgelab.hardware.catalog import get_device, get_link
+from edgelab.hardware.cost import link_rates, model_latency, transfer_time
 
 __all__ = ["SystemModel", "DEFAULT_DEVICE_MIX", "DEFAULT_LINK_MIX", "schedule"]
 
@@ -38,7 +42,6 @@ DEFAULT_LINK_MIX: dict[str, float] = {"wifi5": 0.3, "4g": 0.4, "3g": 0.2, "nb-io
 
 @lru_cache(maxsize=256)
 def _forward_s(model: str, device: str, batch: int) -> float:
-    from edgelab.hardware.cost import model_latency
     from edgelab.hardware.profile import profile_model
 
     return model_latency(profile_model(model, batch=batch), device)
@@ -54,8 +57,10 @@ def _step_s(model: str, device: str, batch: int) -> float:
 
 @lru_cache(maxsize=64)
 def _link(name: str) -> tuple[float, float, float]:
+    """``(uplink, downlink, RTT s)`` of a catalog link at its own rates (no override)."""
     lk = get_link(name)
-    return lk.uplink_mbps, lk.downlink_mbps, lk.rtt_ms / 1e3
+    up, down = link_rates(lk)
+    return float(up[0]), float(down[0]), lk.rtt_ms / 1e3
 
 
 def _mix(name: str, mix: Mapping[str, float], valid_lookup) -> tuple[list[str], np.ndarray]:
@@ -154,14 +159,18 @@ class SystemModel:
         """
         ids = np.asarray(clients, dtype=np.int64)
         slow = self.slowdown(rnd)[ids] if stragglers else np.ones(len(ids))
-        down, comp, up = [], [], []
-        for i, k in enumerate(ids):
-            up_mbps, down_mbps, rtt = _link(self.links[k])
-            down.append(rtt + down_bytes * 8 / (down_mbps * 1e6))
-            up.append(rtt + up_bytes * 8 / (up_mbps * 1e6))
-            comp.append(int(steps[i]) * _step_s(self.model, self.devices[k], int(batch[i])))
-        df = pd.DataFrame({"client": ids, "download_s": down, "compute_s": np.array(comp) * slow,
-                           "upload_s": np.array(up) * slow})
+        rates = np.array([_link(self.links[k]) for k in ids], dtype=np.float64).reshape(-1, 3)
+        up_mbps, down_mbps, rtt = rates[:, 0], rates[:, 1], rates[:, 2]
+        if len(ids):
+            down = transfer_time(down_bytes, down_mbps, rtt)
+            up = transfer_time(up_bytes, up_mbps, rtt)
+        else:
+            down = up = np.zeros(0)
+        comp = [int(steps[i]) * _step_s(self.model, self.devices[k], int(batch[i]))
+                for i, k in enumerate(ids)]
+        df = pd.DataFrame({"client": ids, "download_s": down,
+                           "compute_s": np.array(comp, dtype=np.float64) * slow,
+                           "upload_s": up * slow})
         df["ready_s"] = df["download_s"] + df["compute_s"]
         return df
 

@@ -1,5 +1,8 @@
 """The seven levels of edge intelligence as a computable scenario model (seed 003 §III-B, Fig. 7).
 
+(:mod:`edgelab.levels` re-exports everything public here; the survey's frames as tables are
+in :mod:`edgelab.levels.frames`.)
+
 Seed 003 rates EI by "the amount and path length of data offloading": Cloud Intelligence (CI),
 then Levels 1-6. It claims that as the level rises, transmission latency falls, privacy rises
 and WAN cost falls, while the computation latency and energy (on the device side) grow. This
@@ -33,6 +36,10 @@ Cost rules (stated so a reader can check them):
 
 * Inference latency and device energy come from :func:`edgelab.hardware.cost.split_costs`: device
   energy = active power x device compute + radio power x air time + idle power x waiting.
+  Every other exchange (input and result over the link and the WAN, training data, model
+  syncs) is :func:`edgelab.hardware.cost.exchange_time` (RTT + bytes / bandwidth each way) at
+  the rates of :func:`edgelab.hardware.cost.link_rates` (no bandwidth given means the link's
+  own), charged by :func:`edgelab.hardware.cost.device_energy` (radio, idle while waiting).
 * Training compute ~= 3 x the forward cost per sample (forward + backward, whose two
   products per layer cost about twice the forward), at mini-batch ``train_batch``: time =
   ``3 x epochs x ceil(samples / batch) x`` roofline latency of one batched forward pass.
@@ -65,13 +72,20 @@ import pandas as pd
 
 from edgelab._validate import choice, instance, integer_in, positive, positive_array
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import fits_memory, layer_latency_grid
+from edgelab.hardware.cost import (
+    device_energy,
+    exchange_time,
+    fits_memory,
+    layer_latency_grid,
+    link_rates,
+)
 from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition import OBJECTIVES, best_split
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",
-    "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "frames",
+    "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "link_of",
+    "bandwidth_grid",
 ]
 
 
@@ -147,8 +161,8 @@ class Scenario:
         _profile(self.model)  # validates the model name (cached)
         for d in (self.device, self.edge, self.cloud):
             _dev(d)
-        _link(self.link)
-        _link(self.wan)
+        link_of(self.link)
+        link_of(self.wan)
         if self.bandwidth_mbps is not None:
             positive("bandwidth_mbps", self.bandwidth_mbps)
         if self.wan_mbps is not None:
@@ -186,7 +200,11 @@ def _dev(d: str | Device) -> Device:
     return get_device(d)
 
 
-def _link(lk: str | Link) -> Link:
+def link_of(lk: str | Link) -> Link:
+    """The :class:`~edgelab.hardware.catalog.Link` a scenario names (seed 003 §III-B), memoised.
+
+    A catalog name or a ``Link`` (returned validated); unknown names raise with close matches.
+    """
     if isinstance(lk, str):
         return _memo(("link", lk), lambda: get_link(lk))
     return get_link(lk)
@@ -231,34 +249,50 @@ def _head_fits(p: Profile, dev: Device) -> np.ndarray:
 
 
 def _hop(link: Link, up_bytes: float | np.ndarray, down_bytes: float | np.ndarray,
-         up_mbps: np.ndarray, down_mbps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds, sender's radio energy) of one exchange over ``link``, as cost.split_costs does."""
+         up_mbps: np.ndarray, down_mbps: np.ndarray,
+         idle_w: float = 0.0, wait_s: float | np.ndarray = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, sender's energy) of one exchange over ``link``, as cost.split_costs does.
+
+    The energy is the radio's (tx over the up air time, rx over the down air time, half the
+    RTT each) plus ``idle_w`` × ``wait_s`` spent waiting for the far side: the device computes
+    nothing during an exchange (:func:`edgelab.hardware.cost.device_energy` with no compute).
+    """
     rtt = link.rtt_ms / 1e3
-    up_s = np.asarray(up_bytes) * 8.0 / (up_mbps * 1e6)
-    down_s = np.asarray(down_bytes) * 8.0 / (down_mbps * 1e6)
-    energy = link.tx_power_w * (up_s + rtt / 2) + link.rx_power_w * (down_s + rtt / 2)
-    return rtt + up_s + down_s, energy
+    seconds, up_s, down_s = exchange_time(up_bytes, down_bytes, up_mbps, down_mbps, rtt)
+    return seconds, device_energy(0.0, 0.0, link, up_s, down_s, rtt, idle_w, wait_s)
 
 
-def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Every KPI as an array of shape (7 levels, n_bandwidths). The one computation."""
+def _rates(lk: Link, wn: Link, sc: Scenario,
+           bandwidths: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(up, down)`` Mbit/s of the device<->edge link and of the WAN: the grid, else the
+    scenario's overrides, else each link's own (:func:`edgelab.hardware.cost.link_rates`)."""
+    up1, down1 = link_rates(lk, sc.bandwidth_mbps if bandwidths is None else bandwidths)
+    wup, wdown = link_rates(wn, sc.wan_mbps)
+    return up1, down1, wup, wdown
+
+
+def bandwidth_grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Every KPI as an array of shape ``(7 levels, n_bandwidths)`` (seed 003 §III-B, Fig. 7).
+
+    The one computation behind :func:`evaluate`, :func:`sweep_bandwidth`, :func:`deadline_map`
+    and :func:`claim_check`: keys are the KPI columns of :func:`evaluate` plus ``split`` and
+    ``bandwidth_mbps``. ``bandwidths=None`` uses the scenario's own device<->edge bandwidth
+    (its ``bandwidth_mbps``, else the link's rates); a 1-D grid of Mbit/s overrides both
+    directions of the link.
+    """
     instance("scenario", sc, Scenario, "a Scenario, e.g. edgelab.levels.Scenario(model='alexnet')")
     p = _profile(sc.model)
     dev, edge, cloud = _dev(sc.device), _dev(sc.edge), _dev(sc.cloud)
-    lk, wn = _link(sc.link), _link(sc.wan)
+    lk, wn = link_of(sc.link), link_of(sc.wan)
     n = p.n_layers
     if bandwidths is None:
         bw_arg = sc.bandwidth_mbps
-        up1 = np.array([lk.uplink_mbps if bw_arg is None else bw_arg], dtype=float)
-        down1 = np.array([lk.downlink_mbps if bw_arg is None else bw_arg], dtype=float)
     else:
         bw_arg = positive_array("bandwidth_mbps", np.atleast_1d(bandwidths))
         if bw_arg.ndim != 1:
             raise ValueError("bandwidths must be a 1-D array of Mbit/s")
-        up1 = down1 = bw_arg
+    up1, down1, wup, wdown = _rates(lk, wn, sc, None if bandwidths is None else bw_arg)
     nb = up1.shape[0]
-    wup = np.array([wn.uplink_mbps if sc.wan_mbps is None else sc.wan_mbps])
-    wdown = np.array([wn.downlink_mbps if sc.wan_mbps is None else sc.wan_mbps])
     in_b = float(p.input_bytes)
     res_b = float(p.table["output_bytes"].iloc[-1])
     weights = p.table["weight_bytes"].to_numpy(dtype=float)
@@ -266,12 +300,12 @@ def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
     ones = np.ones(nb)
 
     # --- inference, per request ------------------------------------------------------
-    hop1_s, hop1_e = _hop(lk, in_b, res_b, up1, down1)  # (B,)
+    hop1_s, _ = _hop(lk, in_b, res_b, up1, down1)  # (B,)
     wan_s, _ = _hop(wn, in_b, res_b, wup, wdown)
     t_cloud = _memo(("t", sc.model, repr(cloud)), lambda: float(
         layer_latency_grid(p, [cloud])[0].sum() + cloud.model_overhead_s))
     ci_lat = hop1_s + wan_s + t_cloud
-    ci_e = hop1_e + dev.idle_power_w * (ci_lat - hop1_s)
+    _, ci_e = _hop(lk, in_b, res_b, up1, down1, dev.idle_power_w, ci_lat - hop1_s)
 
     head_fits = _memo(("head", sc.model, repr(dev)), lambda: _head_fits(p, dev))
     not_all_first = np.arange(n + 1) < n  # co-inference: the second tier runs >= 1 layer
@@ -279,7 +313,7 @@ def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
                lambda: best_split(p, edge, cloud, wn, sc.wan_mbps, "latency", allowed=not_all_first))
     k1 = int(s1.split)
     l1_lat = hop1_s + float(s1.latency_s)
-    l1_e = hop1_e + dev.idle_power_w * float(s1.latency_s)
+    _, l1_e = _hop(lk, in_b, res_b, up1, down1, dev.idle_power_w, float(s1.latency_s))
     l1_wan = float(s1.uplink_bytes + s1.downlink_bytes)
 
     s2 = best_split(p, dev, edge, lk, bw_arg, sc.objective,
@@ -426,7 +460,7 @@ def evaluate(scenario: Scenario) -> pd.DataFrame:
     ``device_utilisation`` (request rate x device compute per request), ``fits_device``,
     ``feasible`` (fits and ``device_utilisation <= 1``), ``claim_breaks`` and ``claim_cause``.
     """
-    g = _grid(scenario, None)
+    g = bandwidth_grid(scenario, None)
     n = int(g["_n_layers"][0, 0])
     rows = []
     for i, lv in enumerate(LEVELS):
@@ -454,7 +488,7 @@ def sweep_bandwidth(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.nd
     with ``level``, ``bandwidth_mbps``, ``split`` (NA for levels without a split) and
     ``columns`` (default: every KPI).
     """
-    g = _grid(scenario, positive_array("bandwidths_mbps", bandwidths_mbps))
+    g = bandwidth_grid(scenario, positive_array("bandwidths_mbps", bandwidths_mbps))
     cols = list(columns) if columns is not None else list(_ROW_COLUMNS)
     unknown = [c for c in cols if c not in g]
     if unknown:
@@ -487,7 +521,7 @@ def deadline_map(scenario: Scenario, deadline_s: float = 0.1,
     names = list(devices) if devices is not None else [scenario.device]
     rows = []
     for d in names:  # a handful of device classes; the bandwidth axis is vectorised
-        g = _grid(scenario.replace(device=d), bws)
+        g = bandwidth_grid(scenario.replace(device=d), bws)
         ok = (g["infer_latency_s"] <= deadline_s) & g["feasible"]
         lat = np.where(g["feasible"], g["infer_latency_s"], np.inf)
         for j, b in enumerate(bws):
@@ -515,7 +549,7 @@ def claim_check(scenario: Scenario, bandwidths_mbps: Sequence[float] | np.ndarra
     scope = choice("scope", scope, ("phases", "totals"))
     bws = (None if bandwidths_mbps is None
            else np.atleast_1d(positive_array("bandwidths_mbps", bandwidths_mbps)))
-    g = _grid(scenario, bws)
+    g = bandwidth_grid(scenario, bws)
     if scope == "totals":
         ladders = [(range(7), [(c, d) for c, d in CLAIM_KPIS])]
     else:
@@ -550,73 +584,8 @@ def transmission_latency(scenario: Scenario) -> dict[str, float]:
     edge-vs-cloud argument (cloud tens of ms, edge a few ms).
     """
     p = _profile(scenario.model)
-    lk, wn = _link(scenario.link), _link(scenario.wan)
+    lk, wn = link_of(scenario.link), link_of(scenario.wan)
     in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
-    b1 = scenario.bandwidth_mbps
-    up1 = np.array([lk.uplink_mbps if b1 is None else b1])
-    down1 = np.array([lk.downlink_mbps if b1 is None else b1])
-    wb = scenario.wan_mbps
-    wup = np.array([wn.uplink_mbps if wb is None else wb])
-    wdown = np.array([wn.downlink_mbps if wb is None else wb])
+    up1, down1, wup, wdown = _rates(lk, wn, scenario, None)
     edge_s = float(_hop(lk, in_b, res_b, up1, down1)[0][0])
     return {"to_edge_s": edge_s, "to_cloud_s": edge_s + float(_hop(wn, in_b, res_b, wup, wdown)[0][0])}
-
-
-def frames() -> dict[str, pd.DataFrame]:
-    """The survey's frames as tables (seed 003 §III-B Fig. 7, §IV-A Fig. 8, §IV-B, §V-A Fig. 12, §V-B).
-
-    Keys: ``levels``, ``inference_modes``, ``training_architectures``, ``training_kpis``,
-    ``inference_kpis``; each KPI row says whether and how edgelab computes it per level.
-    """
-    levels = pd.DataFrame([{"level": lv.id, "name": lv.name, "training": lv.training,
-                            "inference": lv.inference,
-                            "training_architecture": lv.training_architecture}
-                           for lv in LEVELS])
-    modes = pd.DataFrame([
-        ("cloud-based", "§V-A (common baseline)", "device sends input to the cloud, which runs "
-         "the model", "CI", "CI: whole model in the cloud"),
-        ("device-cloud", "§V-A (common baseline)", "device runs part of the model, the cloud the "
-         "rest (Neurosurgeon, JALAD: Table 4 rates them Level 1)", "L1 (Table 4)",
-         "not a separate level here: L1 splits edge|cloud; the partition chapter splits device|cloud"),
-        ("edge-based", "§V-A.1, Fig. 12(a)", "device sends input to the edge server, which runs "
-         "the model and returns the result", "L2, L5", "L2/L5 when the best split is k = 0"),
-        ("device-based", "§V-A.2, Fig. 12(b)", "device gets the model from the edge and runs it "
-         "locally, no communication", "L3, L6", "L3/L6 (and L2/L5 when k = n)"),
-        ("edge-device", "§V-A.3, Fig. 12(c)", "device runs the model up to a layer, sends the "
-         "intermediate data, the edge runs the rest", "L2, L5",
-         "L2/L5 with 0 < k < n (best_split device|edge)"),
-        ("edge-cloud", "§V-A.4, Fig. 12(d)", "device only collects input; the model runs by "
-         "edge-cloud synergy", "L1, L4", "L1/L4: best_split edge|cloud over the WAN"),
-    ], columns=["mode", "section", "workflow", "levels", "edgelab"])
-    archs = pd.DataFrame([
-        ("centralized", "§IV-A.1, Fig. 8(a)", "the cloud trains on data gathered from devices",
-         "CI, L1, L2, L3", "raw data D over link and WAN once; cloud computes 3x forward per sample"),
-        ("decentralized", "§IV-A.2, Fig. 8(b)", "nodes train on local data and exchange updates "
-         "with peers, no cloud", "L5", "L5: the edge trains (peer exchange on the edge network, "
-         "not the WAN, is not counted)"),
-        ("hybrid (cloud-edge-device)", "§IV-A.3, Fig. 8(c)", "edge servers train, with each other "
-         "or with the cloud", "L4, L5", "L4: edge trains, 2 x weights over the WAN per epoch"),
-        ("on-device (not one of the three)", "§III-B, Level 6", "the device trains alone",
-         "L6", "L6: device computes 3x forward per sample; training memory checked"),
-    ], columns=["architecture", "section", "description", "levels", "edgelab"])
-    train_kpis = pd.DataFrame([
-        ("training loss", "§IV-B.1", "no", "needs real training: see the federated chapters"),
-        ("convergence", "§IV-B.2", "no", "decentralized methods only: see the federated chapters"),
-        ("privacy", "§IV-B.3", "yes", "train_raw_bytes_out: raw training bytes leaving the device"),
-        ("communication cost", "§IV-B.4", "yes", "train_wan_bytes (WAN) and the link upload"),
-        ("latency", "§IV-B.5", "yes", "train_time_s = upload + 3x forward compute + WAN syncs"),
-        ("energy efficiency", "§IV-B.6", "yes", "train_energy_j (trainer + device radio), "
-         "train_device_energy_j"),
-    ], columns=["kpi", "section", "computed", "how (per level)"])
-    inf_kpis = pd.DataFrame([
-        ("latency", "§V-B.1", "yes", "infer_latency_s: device + transfers (RTT + bytes/bandwidth)"
-         " + server, at the best split; compare with the 100 ms deadline"),
-        ("accuracy", "§V-B.2", "no (equal)", "splitting between layers loses no accuracy, so "
-         "every level has the model's accuracy; lossy encodings: partition chapter"),
-        ("energy", "§V-B.3", "yes", "infer_device_energy_j: compute + radio + idle waiting"),
-        ("privacy", "§V-B.4", "yes", "infer_raw_bytes_out: raw input bytes leaving the device"),
-        ("communication overhead", "§V-B.5", "yes", "infer_wan_bytes, infer_uplink_bytes"),
-        ("memory footprint", "§V-B.6", "yes", "fits_device: weights + peak activation vs memory"),
-    ], columns=["kpi", "section", "computed", "how (per level)"])
-    return {"levels": levels, "inference_modes": modes, "training_architectures": archs,
-            "training_kpis": train_kpis, "inference_kpis": inf_kpis}

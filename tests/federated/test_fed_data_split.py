@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from edgelab.training.federated import Partition, dirichlet, iid, partition, quantity_skew, shards
+from edgelab.training.federated import (
+    ClientSplit,
+    dirichlet,
+    iid,
+    quantity_skew,
+    shards,
+    split_clients,
+)
 from edgelab.training.federated.strategies import SSGD, FedAvg, check_fraction
 
 Y = np.repeat(np.arange(10), 30)  # 300 labels, 10 classes
@@ -17,9 +24,9 @@ def _covers(p, n):
 @pytest.mark.parametrize("scheme,kw", [("iid", {}), ("dirichlet", {"alpha": 0.5}),
                                         ("shards", {"shards_per_client": 2}), ("quantity", {"beta": 0.5})])
 def test_partition_covers_all_samples_once_and_is_seeded(scheme, kw):
-    a = partition(Y, 12, scheme, seed=3, **kw)
-    b = partition(Y, 12, scheme, seed=3, **kw)
-    c = partition(Y, 12, scheme, seed=4, **kw)
+    a = split_clients(Y, 12, scheme, seed=3, **kw)
+    b = split_clients(Y, 12, scheme, seed=3, **kw)
+    c = split_clients(Y, 12, scheme, seed=4, **kw)
     assert a.n_clients == 12 and _covers(a, len(Y))
     assert all(len(i) > 0 for i in a.indices)
     assert all(np.array_equal(x, y) for x, y in zip(a.indices, b.indices, strict=True))
@@ -68,14 +75,14 @@ def test_dirichlet_that_cannot_fill_every_client_names_alpha():
 def test_empty_client_is_an_error_or_skipped():
     idx = [np.arange(10), np.array([], dtype=int), np.arange(10, 20)]
     with pytest.raises(ValueError, match="client 1 is empty"):
-        Partition.from_indices(idx, Y)
-    p = Partition.from_indices(idx, Y, drop_empty=True)
+        ClientSplit.from_indices(idx, Y)
+    p = ClientSplit.from_indices(idx, Y, drop_empty=True)
     assert p.n_clients == 2 and p.dropped == (1,)
 
 
 def test_overlapping_clients_rejected():
     with pytest.raises(ValueError, match="more than one client"):
-        Partition.from_indices([np.arange(5), np.arange(3, 8)], Y)
+        ClientSplit.from_indices([np.arange(5), np.arange(3, 8)], Y)
 
 
 @pytest.mark.parametrize("frac", [0, -0.1, 1.5, float("inf")])
@@ -97,4 +104,4 @@ def test_fraction_one_samples_everyone_and_sampling_is_seeded():
 
 def test_unknown_scheme():
     with pytest.raises(ValueError, match="scheme"):
-        partition(Y, 3, "weird")
+        split_clients(Y, 3, "weird")
