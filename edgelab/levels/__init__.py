@@ -29,8 +29,3 @@ __all__ = [
     "sweep_bandwidth", "deadline_map", "claim_check", "transmission_latency", "frames",
     "link_of", "bandwidth_grid",
 ]
-
-# Old private names, kept while callers outside this package switch to the public ones
-# (edgelab.hardware.catalog.get_link, bandwidth_grid).
-_link = link_of
-_grid = bandwidth_grid
