@@ -23,7 +23,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from edgelab._validate import choice, integer_in, positive, positive_array
+from edgelab.hardware.catalog import get_link
+from edgelab.hardware.cost import link_rates, transfer_time
 from edgelab.hardware.profile import profile
+from edgelab.inference.partition import best_split
 
 CRITERIA = ("entropy", "confidence")
 AGGREGATIONS = ("max", "avg", "concat")
@@ -399,10 +402,6 @@ def edgent_latency(model: MultiExitNet, device: str, server: str, link: str,
     The branch model (stages up to the exit, then its head) is split at its best point by the
     shared Neurosurgeon search :func:`edgelab.inference.partition.best_split`.
     """
-    from edgelab.inference import (
-        partition,  # a technique may use another technique, never the pipeline
-    )
-
     bw = positive_array("bandwidth_mbps", np.atleast_1d(bandwidth_mbps))
     x = torch.zeros((1, *model.input_shape))
     lat = np.empty((model.n_exits, len(bw)))
@@ -410,7 +409,7 @@ def edgent_latency(model: MultiExitNet, device: str, server: str, link: str,
     n_layers = np.empty(model.n_exits, dtype=np.int64)
     for i in range(model.n_exits):
         prof = profile(model.branch(i), x, name=f"exit{i}")
-        best = partition.best_split(prof, device, server, link, bw, objective="latency")
+        best = best_split(prof, device, server, link, bw, objective="latency")
         lat[i], split[i], n_layers[i] = best.latency_s, best.split, prof.n_layers
     return EdgentTable(lat, split, n_layers, bw)
 
@@ -459,18 +458,17 @@ def ddnn_latency(result: dict[str, float], model: DDNN, link: str, wan: str,
     device's raw 8-bit image over ``link`` and on over ``wan`` to the cloud. Each hop costs
     its RTT plus bytes over bandwidth (:func:`edgelab.hardware.cost.transfer_time`).
     """
-    from edgelab.hardware.catalog import get_link
-    from edgelab.hardware.cost import transfer_time
-
-    lk, wn = get_link(link, bandwidth_mbps), get_link(wan)
+    lk, wn = get_link(link), get_link(wan)
+    up = float(link_rates(lk, bandwidth_mbps)[0][0])  # no bandwidth given: the link's own
+    wup = float(link_rates(wn)[0][0])
     k, b = model.n_devices, model.bytes_per_device()
     rtt, wrtt = lk.rtt_ms / 1e3, wn.rtt_ms / 1e3
-    scores_t = float(transfer_time(k * b["scores"], lk.uplink_mbps, rtt))
+    scores_t = float(transfer_time(k * b["scores"], up, rtt))
     share_up = result["edge_share"] + result["cloud_share"]
-    feat_t = float(transfer_time(k * b["features"], lk.uplink_mbps, rtt))
-    cloud_t = float(transfer_time(128 * 4, wn.uplink_mbps, wrtt))
+    feat_t = float(transfer_time(k * b["features"], up, rtt))
+    cloud_t = float(transfer_time(128 * 4, wup, wrtt))
     ddnn = scores_t + share_up * feat_t + result["cloud_share"] * cloud_t
-    raw = float(transfer_time(k * 64.0, lk.uplink_mbps, rtt) + transfer_time(k * 64.0, wn.uplink_mbps, wrtt))
+    raw = float(transfer_time(k * 64.0, up, rtt) + transfer_time(k * 64.0, wup, wrtt))
     return {"ddnn_latency_s": ddnn, "offload_latency_s": raw,
             "latency_reduction_pct": 100.0 * (1.0 - ddnn / raw)}
 
