@@ -109,3 +109,22 @@ def test_edgent_prefers_accuracy_within_deadline():
     # The chosen configuration's latency is the branch's best split at that bandwidth.
     for _, row in tight.iterrows():
         assert row["latency_s"] <= 0.010
+
+
+def test_early_exit_explorer_headless():
+    from edgelab.explorers.early_exit import EarlyExitExplorer
+
+    net = ee.digits_branchynet(width=8, seed=0)
+    bw = np.logspace(-2, 2, 9)
+    table = ee.edgent_latency(net, "cortex-m7", "edge-server-cpu", "wifi5", bw)
+    acc = [0.7, 0.8, 0.9]
+    ex = EarlyExitExplorer(table, acc, deadline_ms=5.0, log10_bw=0.0, draw=False)
+    n0 = ex.n_updates
+    ex.set(deadline_ms=20.0, log10_bw=2.0)
+    assert ex.n_updates == n0 + 1
+    ref = ee.edgent_choose(table, acc, 0.02)
+    assert ex.row.equals(ref.iloc[[len(bw) - 1]])
+    assert ex.plan.equals(ref) and "exit" in ex.table_view.value
+    import matplotlib.pyplot as plt
+
+    plt.close(ex.figure())

@@ -38,23 +38,25 @@ from edgelab.inference.partition.plan import (
     ThreeTierChoice,
     ThreeTierCosts,
 )
-from edgelab.inference.partition.reproduce import neurosurgeon_gains
+from edgelab.inference.partition.reproduce import dads_table, neurosurgeon_gains, three_tier_table
 from edgelab.inference.partition.tiers import best_three_tier, three_tier_costs
 
 #: Torch-using names and the module each lives in, imported on first access.
 _LAZY = {
-    "SplitModel": "execution", "split_model": "execution",
+    "SplitModel": "execution", "split_model": "execution", "SplitEquivalence": "execution",
+    "split_equivalence": "execution", "jalad_speedups": "jalad",
     "BITS": "encoding", "QuantizedTensor": "encoding", "quantize": "encoding",
     "jalad_accuracy": "jalad", "lossy_split_costs": "jalad", "jalad_plan": "jalad",
     "train_digits_cnn": "jalad",
     "SCHEMES": "devices", "DevicePlan": "devices", "between_devices": "devices",
-    "distributed_forward": "devices",
+    "distributed_forward": "devices", "between_devices_sweep": "devices", "best_of": "devices",
 }
 
 __all__ = [
     "OBJECTIVES", "SplitChoice", "best_split", "SplitPlanner", "ThreeTierChoice",
     "ThreeTierCosts", "three_tier_costs", "best_three_tier", "PlacementCost", "placement_cost",
-    "is_valid_placement", "min_cut_placement", "DagChoice", "dads", "neurosurgeon_gains",
+    "is_valid_placement", "min_cut_placement", "DagChoice", "dads", "neurosurgeon_gains", "dads_table",
+    "three_tier_table",
     *_LAZY,
 ]
 

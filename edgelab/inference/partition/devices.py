@@ -566,3 +566,34 @@ def _call(node: torch.fx.Node, t: torch.Tensor) -> torch.Tensor:
     if node.op == "call_function":
         return node.target(*args, **kwargs)
     return getattr(args[0], node.target)(*args[1:], **kwargs)
+
+
+def between_devices_sweep(profile: Profile, devices: Sequence[str], links: Sequence[str],
+                          schemes: Sequence[str] = ("modnn", "mednn", "fused"),
+                          workers: Sequence[int] = (2, 3, 4)) -> pd.DataFrame:
+    """:func:`between_devices` over devices × links × schemes × worker counts (MoDNN [85], MeDNN
+    [84], DeepThings [86]; seed 003 §V-C.2): one row each with ``single_s``, ``latency_s``,
+    ``exchange_s`` and ``speedup``."""
+    rows = []
+    for d in devices:
+        for lk in links:
+            for scheme in schemes:
+                for nw in workers:
+                    plan = between_devices(profile, d, lk, nw, scheme)
+                    rows.append({"device": d, "link": lk, "scheme": scheme, "workers": nw,
+                                 "single_s": plan.single_s, "latency_s": plan.latency_s,
+                                 "exchange_s": plan.exchange_s, "speedup": plan.speedup})
+    return pd.DataFrame(rows)
+
+
+def best_of(sweep: pd.DataFrame, scheme: str, model: str = "VGG-16", device: str = "rpi4",
+            link: str = "wifi5", workers: int = 4) -> tuple[float, str]:
+    """The best speed-up of ``scheme`` in a :func:`between_devices_sweep` table and a sentence
+    saying where, with the speed-up of one reference setting (seed 003 §V-C.2; MoDNN [85] and
+    MeDNN [84] report their best)."""
+    g = sweep[sweep.scheme == scheme]
+    r = g.loc[g["speedup"].idxmax()]
+    ref = float(g[(g.link == link) & (g.device == device) & (g.workers == workers)]["speedup"].iloc[0])
+    return float(r["speedup"]), (f"{model}, best of {len(g)} settings ({r['workers']} x "
+                                 f"{r['device']} over {r['link']}); on Wi-Fi 5 with {workers} x "
+                                 f"{device}: {ref:.2f}x")

@@ -7,6 +7,7 @@ The graph is traced with ``torch.fx``, so the layer order is the profile table's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,3 +127,31 @@ def split_model(model: nn.Module, cut: int | np.ndarray | Sequence[bool] | DagCh
         tail = _subgraph(gm, sent, set(), out_node.args[0], "Tail")
     return SplitModel(head, tail, [nd.name if nd.op != "placeholder" else "input" for nd in sent]
                       if srv_set else [], on_dev)
+
+
+@dataclass(frozen=True)
+class SplitEquivalence:
+    """Whether splitting a model changes what it computes (seed 003 §IV-C.4, §V-C.2)."""
+
+    n_cuts: int
+    identical_predictions: bool  # every cut's argmax equals the whole model's
+    max_abs_diff: float  # largest |split output - whole output| over every cut
+
+
+def split_equivalence(model: nn.Module, x: torch.Tensor,
+                      cuts: Sequence[int | np.ndarray] | None = None) -> SplitEquivalence:
+    """Run ``model`` split at every cut of ``cuts`` (default: every chain split ``0..n_layers``)
+    on ``x`` and compare with the whole model (seed 003 §IV-C.4: splitting between layers loses
+    no accuracy; §V-C.2). A cut is a split index or an ``on_device`` mask (e.g. DADS's)."""
+    if cuts is None:
+        cuts = list(range(len(split_model(model, 0).on_device) + 1))
+    with torch.no_grad():
+        whole = model(x)
+    same, max_diff = True, 0.0
+    for cut in cuts:
+        sm = split_model(model, cut)
+        with torch.no_grad():
+            out = sm(x)
+        same &= bool((out.argmax(1) == whole.argmax(1)).all())
+        max_diff = max(max_diff, float((out - whole).abs().max()))
+    return SplitEquivalence(len(cuts), same, max_diff)

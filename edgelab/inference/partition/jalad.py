@@ -20,7 +20,7 @@ from torch import nn
 from edgelab._validate import integer_in, positive
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.cost import SplitCosts, air_time, link_rates, split_costs
-from edgelab.hardware.profile import Profile
+from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition.encoding import BITS, quantize
 from edgelab.inference.partition.execution import _layer_nodes, split_model
 
@@ -187,3 +187,24 @@ def jalad_plan(
         "split_fp32": fp32.argmin(axis=1), "latency_fp32_s": fp32.min(axis=1),
         "all_device_s": fp32[:, n], "all_server_s": fp32[:, 0],
     })
+
+
+def jalad_speedups(models: Sequence[str], device: str, server: str, link: str,
+                   bandwidth_mbps: np.ndarray, bits: Sequence[int] = (32, 8),
+                   max_drop: float = 0.01) -> pd.DataFrame:
+    """JALAD's latency side on the zoo's large models (JALAD [81]; seed 003 §V-C.2, Table 4).
+
+    For every model, :func:`jalad_plan` over the bandwidth grid with every split and bit width
+    of ``bits`` taken as within the accuracy budget (their accuracy cost is measured apart, on a
+    trained network, with :func:`jalad_accuracy`); ``speedup`` is the better of all-on-device
+    and all-on-server (fp32) ÷ the plan's latency. One block of rows per model (``model``).
+    """
+    rows = []
+    for name in models:
+        pm = profile_model(name)
+        acc_table = pd.concat([pd.DataFrame({"split": range(pm.n_layers + 1), "bits": b,
+                                             "accuracy": 1.0}) for b in bits])
+        plan = jalad_plan(pm, device, server, link, bandwidth_mbps, acc_table, max_drop=max_drop)
+        base = np.minimum(plan["all_device_s"], plan["all_server_s"])
+        rows.append(plan.assign(model=name, speedup=base / plan["latency_s"]))
+    return pd.concat(rows)

@@ -1,18 +1,25 @@
 """Reproductions of the partition papers' headline numbers (seed 003 §V-C.2, Table 4).
 
 :func:`neurosurgeon_gains` (Neurosurgeon's latency and energy gains over every model × device ×
-server × link). Torch only through the profiler.
+server × link), :func:`three_tier_table` (seed 004's two cuts against one) and :func:`dads_table`
+(DADS [80] against the endpoints and the best chain split). Torch only through the profiler; the
+reproductions that run a model live beside their technique (:func:`.execution.split_equivalence`,
+:func:`.jalad.jalad_speedups`, :func:`.devices.between_devices_sweep`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from edgelab.hardware.cost import fits_memory, split_costs
-from edgelab.hardware.profile import profile_model
+from edgelab.hardware.profile import Profile, profile_model
+from edgelab.inference.partition.chain import best_split
+from edgelab.inference.partition.dag import dads
+from edgelab.inference.partition.tiers import best_three_tier
 
 
 def neurosurgeon_gains(
@@ -54,3 +61,44 @@ def neurosurgeon_gains(
                         "fits_device": bool(fits[d]),
                     })
     return pd.DataFrame(rows)
+
+
+def dads_table(models: Sequence[str], device: str, server: str, link: str,
+               bandwidths: Sequence[float]) -> pd.DataFrame:
+    """DADS [80] against the trivial placements and the best chain split (seed 003 §V-C.2).
+
+    One row per model × bandwidth: how many layers :func:`~edgelab.inference.partition.dads`
+    keeps on the device (``device_layers`` of ``of``), the first layers whose outputs cross the
+    cut (``sent``), the latency of DADS's placement, of all on the device (``all_edge_ms``), all
+    on the server (``all_cloud_ms``) and the best chain split, the wall time of the min-cut search
+    (``min_cut_ms``, not a model number), and the speed-ups of DADS over both endpoints.
+    """
+    rows = []
+    for name in models:
+        p = profile_model(name)
+        for b in bandwidths:
+            t = time.perf_counter()
+            c = dads(p, device, server, link, b)
+            rows.append({"model": name, "bandwidth_mbps": b, "device_layers": c.n_device_layers,
+                         "of": p.n_layers, "sent": ", ".join(c.sent_layers[:3]),
+                         "dads_ms": c.cost.latency_s * 1e3,
+                         "all_edge_ms": c.all_device.latency_s * 1e3,
+                         "all_cloud_ms": c.all_server.latency_s * 1e3,
+                         "best_chain_ms": c.best_chain.latency_s * 1e3,
+                         "min_cut_ms": (time.perf_counter() - t) * 1e3})
+    df = pd.DataFrame(rows)
+    df["speedup_vs_edge"] = df["all_edge_ms"] / df["dads_ms"]
+    df["speedup_vs_cloud"] = df["all_cloud_ms"] / df["dads_ms"]
+    return df
+
+
+def three_tier_table(profile: Profile, device: str, edge: str, cloud: str, link: str,
+                     wan: str, bandwidth_mbps: np.ndarray) -> pd.DataFrame:
+    """The best device–edge–cloud split pair per bandwidth beside the device|edge split alone
+    (seed 004; seed 003 §V-C.2, Fig. 13): ``k1``, ``k2``, ``where``, ``latency_ms`` and
+    ``device_edge_only_ms``."""
+    tt = best_three_tier(profile, device, edge, cloud, link, wan, bandwidth_mbps)
+    two = best_split(profile, device, edge, link, bandwidth_mbps)
+    return pd.DataFrame({"bandwidth_mbps": bandwidth_mbps, "k1": tt.k1, "k2": tt.k2,
+                         "where": tt.where, "latency_ms": tt.latency_s * 1e3,
+                         "device_edge_only_ms": two.latency_s * 1e3})
