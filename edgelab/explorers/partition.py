@@ -8,7 +8,7 @@ server, the transfer time of cutting after each layer, and the end-to-end latenc
 split with the deadline. A thin front end: every number comes from :mod:`edgelab.inference.partition`.
 
 Every control is a public attribute; ``explorer.choice`` is the current
-:class:`~edgelab.inference.partition.SplitChoice`, so a test can drive it headlessly (``draw=False``).
+:class:`~edgelab.inference.partition.Plan`, so a test can drive it headlessly (``draw=False``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from edgelab.explorers.base import Explorer
 from edgelab.hardware.catalog import device_names, get_link, link_names
 from edgelab.hardware.cost import layer_latency_grid
 from edgelab.hardware.profile import Profile, profile_model
-from edgelab.inference.partition import SplitChoice, best_split
+from edgelab.inference.partition import Plan, best_split
 from edgelab.models import list_models
 
 BANDWIDTH_MIN_MBPS = 0.01
@@ -60,7 +60,7 @@ class PartitionExplorer(Explorer):
         self.widget = w.VBox([w.HBox([self.model, self.server, self.link, self.objective]),
                               self.device, self.bandwidth, self.deadline, self.summary,
                               self.output])
-        self.choice: SplitChoice | None = None
+        self.choice: Plan | None = None
         self.profile: Profile | None = None
         self.layer_s: np.ndarray = np.zeros((2, 0))
         self.n_updates = 0

@@ -12,7 +12,7 @@ One module per technique, as the survey names them:
 * :mod:`.encoding` and :mod:`.jalad`: lossy encoding of the transmitted activation and JALAD's
   decision (JALAD [81], Ko et al. [83]);
 * :mod:`.devices`: partition between 2–4 devices (MoDNN [85], MeDNN [84], DeepThings [86]);
-* :mod:`.plan`: the result types; :mod:`.reproduce`: the papers' headline numbers.
+* :mod:`.plan`: the one result type, :class:`Plan` (a :class:`PlanSweep` over a bandwidth grid); :mod:`.reproduce`: the papers' headline numbers.
 
 The planner (chain, tiers, dag, plan) imports without torch; the names that run a model
 (execution, encoding, devices) are imported on first use.
@@ -32,10 +32,9 @@ from edgelab.inference.partition.dag import (
 )
 from edgelab.inference.partition.plan import (
     OBJECTIVES,
-    DagChoice,
     PlacementCost,
-    SplitChoice,
-    ThreeTierChoice,
+    Plan,
+    PlanSweep,
     ThreeTierCosts,
 )
 from edgelab.inference.partition.reproduce import dads_table, neurosurgeon_gains, three_tier_table
@@ -48,14 +47,14 @@ _LAZY = {
     "BITS": "encoding", "QuantizedTensor": "encoding", "quantize": "encoding",
     "jalad_accuracy": "jalad", "lossy_split_costs": "jalad", "jalad_plan": "jalad",
     "train_digits_cnn": "jalad",
-    "SCHEMES": "devices", "DevicePlan": "devices", "between_devices": "devices",
+    "SCHEMES": "devices", "between_devices": "devices",
     "distributed_forward": "devices", "between_devices_sweep": "devices", "best_of": "devices",
 }
 
 __all__ = [
-    "OBJECTIVES", "SplitChoice", "best_split", "SplitPlanner", "ThreeTierChoice",
+    "OBJECTIVES", "Plan", "PlanSweep", "best_split", "SplitPlanner",
     "ThreeTierCosts", "three_tier_costs", "best_three_tier", "PlacementCost", "placement_cost",
-    "is_valid_placement", "min_cut_placement", "DagChoice", "dads", "neurosurgeon_gains", "dads_table",
+    "is_valid_placement", "min_cut_placement", "dads", "neurosurgeon_gains", "dads_table",
     "three_tier_table",
     *_LAZY,
 ]

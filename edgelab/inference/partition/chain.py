@@ -21,12 +21,13 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from edgelab._validate import choice, positive, positive_array
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import air_time, split_costs
+from edgelab.hardware.cost import SplitCosts, air_time, split_costs
 from edgelab.hardware.profile import Profile
-from edgelab.inference.partition.plan import OBJECTIVES, SplitChoice
+from edgelab.inference.partition.plan import OBJECTIVES, Plan, PlanSweep, describe_tiers
 
 
 def best_split(
@@ -40,7 +41,7 @@ def best_split(
     allowed: np.ndarray | None = None,
     chain_only: bool = False,
     deadline_s: float | None = None,
-) -> SplitChoice:
+) -> Plan | PlanSweep:
     """The split minimising end-to-end latency or device energy (Neurosurgeon, seed 003 §V-C.2).
 
     ``bandwidth_mbps`` is ``None`` (the link's own up/downlink), a scalar or a 1-D grid (one
@@ -53,6 +54,9 @@ def best_split(
     splits whose latency is within the deadline; where none is, the fastest split is returned as
     a **best effort**: ``meets_deadline`` is ``False`` there, ``note`` says so and a
     ``UserWarning`` is raised. Without a deadline ``meets_deadline`` is ``True``.
+
+    Returns a :class:`~edgelab.inference.partition.plan.Plan` for one bandwidth (``None`` or a
+    scalar) and a :class:`~edgelab.inference.partition.plan.PlanSweep` for a grid.
     """
     objective = choice("objective", objective, OBJECTIVES)
     if chain_only and not profile.is_chain:
@@ -96,25 +100,42 @@ def best_split(
     def pick(a: np.ndarray) -> np.ndarray:
         return np.asarray(a)[rows, k]
 
-    scalar = bandwidth_mbps is None or np.ndim(bandwidth_mbps) == 0
+    n = profile.n_layers
+    if bandwidth_mbps is None or np.ndim(bandwidth_mbps) == 0:
+        return chain_plan(sc, int(k[0]), objective, bool(meets[0]), deadline_s, note)
+    table = pd.DataFrame({
+        "bandwidth_mbps": sc.bandwidth_mbps, "split": k,
+        "where": [describe_chain(int(kk), n) for kk in k],
+        "latency_s": pick(sc.latency_s), "device_energy_j": pick(sc.device_energy_j),
+        "uplink_bytes": pick(sc.uplink_bytes), "downlink_bytes": pick(sc.downlink_bytes),
+        "meets_deadline": meets})
+    return PlanSweep("chain", objective, table, n, sc, deadline_s, note)
 
-    def out(a: np.ndarray) -> float | np.ndarray:
-        return float(a[0]) if scalar else a
 
-    return SplitChoice(
-        split=int(k[0]) if scalar else k,
-        latency_s=out(pick(sc.latency_s)),
-        device_energy_j=out(pick(sc.device_energy_j)),
-        uplink_bytes=out(pick(sc.uplink_bytes)),
-        downlink_bytes=out(pick(sc.downlink_bytes)),
-        objective=objective,
-        n_layers=profile.n_layers,
-        bandwidth_mbps=sc.bandwidth_mbps,
-        costs=sc,
-        meets_deadline=bool(meets[0]) if scalar else meets,
-        deadline_s=deadline_s,
-        note=note,
-    )
+def describe_chain(k: int, n_layers: int) -> str:
+    """Where each layer runs at chain split ``k``, e.g. ``"device 0-4 | server 5-22"`` (§V-C.2)."""
+    return describe_tiers(k, n_layers, n_layers).replace("edge", "server")
+
+
+def chain_plan(costs: SplitCosts, k: int, objective: str = "latency", meets_deadline: bool = True,
+               deadline_s: float | None = None, note: str = "") -> Plan:
+    """The :class:`Plan` of chain split ``k`` at the one bandwidth of ``costs`` (a
+    :func:`~edgelab.hardware.cost.split_costs` result of shape ``(1, n_layers + 1)``), with
+    all-on-device and all-on-server as its alternatives (Neurosurgeon, seed 003 §V-C.2)."""
+    n = costs.latency_s.shape[-1] - 1
+
+    def at(a: np.ndarray, j: int) -> float:
+        return float(np.asarray(a)[0, j])
+
+    alt = pd.DataFrame({"latency_s": [at(costs.latency_s, n), at(costs.latency_s, 0)],
+                        "device_energy_j": [at(costs.device_energy_j, n),
+                                            at(costs.device_energy_j, 0)]},
+                       index=["all_device", "all_server"])
+    return Plan("chain", objective, (k,), np.arange(n) < k, at(costs.latency_s, k),
+                at(costs.device_energy_j, k), at(costs.device_s, k), at(costs.transfer_s, k),
+                at(costs.server_s, k), at(costs.uplink_bytes, k), at(costs.downlink_bytes, k),
+                float(costs.bandwidth_mbps[0]), n, describe_chain(k, n), meets_deadline,
+                deadline_s, note, alternatives=alt, costs=costs)
 
 
 # ============================================================================ fast grid decisions

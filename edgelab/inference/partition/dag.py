@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from edgelab._validate import choice
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.cost import air_time, device_energy, layer_latency_grid, link_rates
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.chain import best_split
-from edgelab.inference.partition.plan import OBJECTIVES, DagChoice, PlacementCost, result_bytes
+from edgelab.inference.partition.plan import OBJECTIVES, PlacementCost, Plan, result_bytes
 
 
 def _consumers(profile: Profile) -> list[list[int]]:
@@ -158,7 +159,7 @@ def dads(
     link: Link | str,
     bandwidth_mbps: float | None = None,
     objective: str = "latency",
-) -> DagChoice:
+) -> Plan:
     """DADS: the optimal device/server placement of a DAG model by min-cut (seed 003 §V-C.2).
 
     Hu et al. [80] show that for DAGs (ResNet, GoogLeNet) the best cut is not in general a
@@ -167,6 +168,13 @@ def dads(
     the two trivial placements (the per-inference overheads and the RTT are fixed costs that a
     cut cannot express), is the exact optimum over every valid placement; the tests check it
     against brute force on random small DAGs. One bandwidth per call.
+
+    Returns a :class:`~edgelab.inference.partition.plan.Plan` (``technique="dag"``):
+    ``on_device`` marks the layers run on the device, ``sent_layers`` the device layers whose
+    outputs cross the cut (``"input"``: the input), and ``alternatives`` the two trivial
+    placements (``all_device``, ``all_server``) and ``best_chain``, the best "split after k
+    layers in topological order" (Neurosurgeon on the same DAG; its ``split``), which DADS can
+    only match or beat (``gain_over("best_chain") >= 1``).
     """
     objective = choice("objective", objective, OBJECTIVES)
     w = _dag_weights(profile, device, server, link, bandwidth_mbps)
@@ -190,5 +198,15 @@ def dads(
     ext = np.concatenate([[True], cands[i], [not (~cands[i]).any()]])
     sent = [("input" if q == 0 else layers[q - 1]) for q, cs in enumerate(w["cons"])
             if ext[q] and any(not ext[c + 1] for c in cs)]
-    return DagChoice(cands[i], costs[i], objective, costs[0], costs[1], int(chain.split),
-                     _placement_cost(w, chain_mask), layers, sent)
+    best_chain = _placement_cost(w, chain_mask)
+    alts = {"all_device": costs[0], "all_server": costs[1], "best_chain": best_chain}
+    alt = pd.DataFrame({"latency_s": [c.latency_s for c in alts.values()],
+                        "device_energy_j": [c.device_energy_j for c in alts.values()],
+                        "split": [n, 0, int(chain.split)]}, index=list(alts))
+    c = costs[i]
+    n_dev = int(cands[i].sum())
+    where = (f"{n_dev} of {n} layers on the device; sends "
+             f"{', '.join(sent) if sent else 'nothing but the result'}")
+    return Plan("dag", objective, (), cands[i], c.latency_s, c.device_energy_j, c.device_s,
+                c.transfer_s, c.server_s, c.uplink_bytes, c.downlink_bytes, w["up"], n, where,
+                alternatives=alt, sent_layers=tuple(sent))

@@ -25,6 +25,7 @@ from edgelab.hardware.catalog import Link, get_device, get_link
 from edgelab.hardware.cost import layer_latency_grid, link_rates, model_latency, transfer_time
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.execution import _layer_nodes
+from edgelab.inference.partition.plan import Plan
 
 #: Partition schemes between devices (seed 003 §V-C.2): MoDNN's 1-D spatial split of each conv
 #: layer biased by device speed (FC layers split by output neuron); MeDNN's greedy per-layer
@@ -265,41 +266,6 @@ def _run_channels(mods: list[nn.Module], x: torch.Tensor, c0: int, c1: int) -> t
     return t
 
 
-@dataclass(frozen=True)
-class DevicePlan:
-    """A partition of a chain model between 2–4 devices and its cost (MoDNN [85], MeDNN [84],
-    DeepThings [86]; seed 003 §V-C.2).
-
-    ``stages`` has one row per stage: ``kind`` (``tile``: spatial tiles with halos, ``channel``:
-    output channels, ``whole``: the owner alone), its layers, grid, compute and exchange time.
-    ``latency_s`` = Σ stages (exchange does not overlap compute) + the owner's per-inference
-    overhead; ``speedup = single_s / latency_s`` against the owner (worker 0) alone.
-    """
-
-    scheme: str
-    devices: list[str]
-    link: str
-    bandwidth_mbps: float
-    shares: np.ndarray
-    stages: pd.DataFrame
-    single_s: float
-    latency_s: float
-    compute_s: float
-    exchange_s: float
-    exchanged_bytes: float
-    specs: list[_Stage]
-
-    @property
-    def speedup(self) -> float:
-        """Single-device latency ÷ distributed latency (seed 003 §V-C.2, MoDNN's metric)."""
-        return self.single_s / self.latency_s
-
-    @property
-    def n_workers(self) -> int:
-        """Number of devices computing, the owner included."""
-        return len(self.devices)
-
-
 def _input_hw(profile: Profile, mod: nn.Module) -> tuple[int, int]:
     """The model input's ``(H, W)`` from its byte count and the first layer's output shape."""
     first = [int(v) for v in str(profile.table["out_shape"].iloc[0]).split(",")[0].split("x")]
@@ -335,7 +301,7 @@ def between_devices(
     bandwidth_mbps: float | None = None,
     grid: tuple[int, int] | None = None,
     fuse_layers: int | None = None,
-) -> DevicePlan:
+) -> Plan:
     """Partition a chain model between devices and cost it (seed 003 §V-C.2: MoDNN [85],
     MeDNN [84], DeepThings [86]).
 
@@ -350,6 +316,14 @@ def between_devices(
     ``grid`` fixes the tile grid of ``fused`` (default: the most square). DeepThings fuses
     only the first layers (deeper tiles need ever wider halos, recomputed by every worker):
     ``fuse_layers`` fixes how many; by default the depth of least latency is searched.
+
+    Returns a :class:`~edgelab.inference.partition.plan.Plan` with ``technique = scheme``:
+    ``device_s`` is the compute of every stage, ``transfer_s`` the exchange, ``uplink_bytes``
+    and ``downlink_bytes`` what the owner scatters and gathers, ``latency_s`` = Σ stages
+    (exchange does not overlap compute) + the owner's per-inference overhead; ``stages`` has one
+    row per stage (``kind``: ``tile``, spatial tiles with halos; ``channel``, output channels;
+    ``whole``, the owner alone); ``alternatives.loc["single_device"]`` is the owner alone and
+    ``speedup`` its latency ÷ the plan's. Device energy is not modelled here (``nan``).
     """
     scheme = choice("scheme", scheme, SCHEMES)
     if isinstance(devices, str):
@@ -410,9 +384,17 @@ def between_devices(
     else:
         rows, compute_total, exchange_total, bytes_total = evaluate(stages)
     latency = compute_total + exchange_total + devs[0].model_overhead_s
-    return DevicePlan(scheme, [d.name for d in devs], lk.name, float(bw), shares,
-                      pd.DataFrame(rows), model_latency(profile, devs[0]), latency, compute_total,
-                      exchange_total, bytes_total, stages)
+    table = pd.DataFrame(rows)
+    names = tuple(d.name for d in devs)
+    alt = pd.DataFrame({"latency_s": [model_latency(profile, devs[0])],
+                        "device_energy_j": [math.nan]}, index=["single_device"])
+    where = (f"{scheme}: {nw} devices ({', '.join(dict.fromkeys(names))}) over {lk.name}, "
+             f"{int((table['kind'] != 'whole').sum())} of {len(table)} stages split")
+    return Plan(scheme, "latency", (), np.ones(profile.n_layers, dtype=bool), latency, math.nan,
+                compute_total, exchange_total, 0.0, float(table["scatter_bytes"].sum()),
+                float(table["gather_bytes"].sum()), float(bw), profile.n_layers, where,
+                alternatives=alt, stages=table, devices=names, link=lk.name, shares=shares,
+                specs=tuple(stages))
 
 
 def _evaluate_stages(stages: list[_Stage], profile: Profile, nodes: list[torch.fx.Node],
@@ -507,11 +489,12 @@ def _evaluate_stages(stages: list[_Stage], profile: Profile, nodes: list[torch.f
         rows.append({"stage": si, "kind": st.kind, "first": nodes[first].name,
                      "last": nodes[last].name, "n_layers": len(st.layers),
                      "grid": f"{st.grid[0]}x{st.grid[1]}", "compute_s": comp, "exchange_s": exch,
-                     "exchanged_bytes": moved, "owner_alone_s": float(lat[0, st.layers].sum())})
+                     "exchanged_bytes": moved, "scatter_bytes": remote_in,
+                     "gather_bytes": remote_out, "owner_alone_s": float(lat[0, st.layers].sum())})
     return rows, compute_total, exchange_total, bytes_total
 
 
-def distributed_forward(model: nn.Module, x: torch.Tensor, plan: DevicePlan) -> torch.Tensor:
+def distributed_forward(model: nn.Module, x: torch.Tensor, plan: Plan) -> torch.Tensor:
     """Execute ``plan`` on real tensors: every split stage computes each worker's tile (with its
     halo) or channel slice separately and the owner reassembles them (MoDNN [85], MeDNN [84],
     DeepThings [86]; seed 003 §V-C.2). The result equals ``model(x)`` up to float rounding.
@@ -537,7 +520,7 @@ def distributed_forward(model: nn.Module, x: torch.Tensor, plan: DevicePlan) -> 
             elif st.kind == "channel":
                 m = smods[0]
                 total = m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
-                if plan.scheme in ("modnn", "channel") and not (
+                if plan.technique in ("modnn", "channel") and not (
                         isinstance(m, nn.Conv2d) and m.groups > 1):
                     b = _splits(total, plan.shares)
                     chunks = [(int(b[i]), int(b[i + 1])) for i in range(nw)]
@@ -547,7 +530,7 @@ def distributed_forward(model: nn.Module, x: torch.Tensor, plan: DevicePlan) -> 
             else:
                 sizes = _stack_sizes(smods, t.shape[-2], t.shape[-1])
                 ho, wo = sizes[-1]
-                tiles = _tiles(ho, wo, st.grid, plan.shares if plan.scheme == "modnn" else None)
+                tiles = _tiles(ho, wo, st.grid, plan.shares if plan.technique == "modnn" else None)
                 r, c = st.grid
                 rows_ = []
                 for i in range(r):
@@ -581,8 +564,9 @@ def between_devices_sweep(profile: Profile, devices: Sequence[str], links: Seque
                 for nw in workers:
                     plan = between_devices(profile, d, lk, nw, scheme)
                     rows.append({"device": d, "link": lk, "scheme": scheme, "workers": nw,
-                                 "single_s": plan.single_s, "latency_s": plan.latency_s,
-                                 "exchange_s": plan.exchange_s, "speedup": plan.speedup})
+                                 "single_s": plan.alternatives.loc["single_device", "latency_s"],
+                                 "latency_s": plan.latency_s, "exchange_s": plan.transfer_s,
+                                 "speedup": plan.speedup})
     return pd.DataFrame(rows)
 
 

@@ -17,7 +17,7 @@ from torch import nn
 
 from edgelab._validate import integer_in
 from edgelab.inference.partition.encoding import QuantizedTensor, quantize
-from edgelab.inference.partition.plan import DagChoice
+from edgelab.inference.partition.plan import Plan
 
 
 def _layer_nodes(gm: torch.fx.GraphModule) -> list[torch.fx.Node]:
@@ -80,13 +80,13 @@ class SplitModel(nn.Module):
         return self.tail(*vals)
 
 
-def split_model(model: nn.Module, cut: int | np.ndarray | Sequence[bool] | DagChoice) -> SplitModel:
+def split_model(model: nn.Module, cut: int | np.ndarray | Sequence[bool] | Plan) -> SplitModel:
     """Build the head and tail modules of ``model`` for a cut (seed 003 §V-C.2, §IV-C.4).
 
     ``cut`` is a chain split ``k`` (the first ``k`` layers of the topological order, as in
     :func:`best_split`; ``0 ≤ k ≤ n_layers``), a boolean ``on_device`` mask over the layers of
-    :func:`edgelab.hardware.profile.profile` (any valid DAG cut), or a :class:`DagChoice` from
-    :func:`dads`. The graph is traced with ``torch.fx``, so the layer order is the profile
+    :func:`edgelab.hardware.profile.profile` (any valid DAG cut), or a partition
+    :class:`~edgelab.inference.partition.plan.Plan` (e.g. from :func:`dads`). The graph is traced with ``torch.fx``, so the layer order is the profile
     table's. Weights are shared with ``model``, not copied.
     """
     if not isinstance(model, nn.Module):
@@ -94,8 +94,8 @@ def split_model(model: nn.Module, cut: int | np.ndarray | Sequence[bool] | DagCh
     gm = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
     layers = _layer_nodes(gm)
     n = len(layers)
-    if isinstance(cut, DagChoice):
-        cut = cut.on_device
+    if isinstance(cut, Plan):
+        cut = np.asarray(cut.on_device, dtype=bool)
     if isinstance(cut, int | np.integer) and not isinstance(cut, bool):
         k = integer_in("split", cut, 0, n)
         on_dev = np.arange(n) < k

@@ -81,10 +81,10 @@ def dads_table(models: Sequence[str], device: str, server: str, link: str,
             c = dads(p, device, server, link, b)
             rows.append({"model": name, "bandwidth_mbps": b, "device_layers": c.n_device_layers,
                          "of": p.n_layers, "sent": ", ".join(c.sent_layers[:3]),
-                         "dads_ms": c.cost.latency_s * 1e3,
-                         "all_edge_ms": c.all_device.latency_s * 1e3,
-                         "all_cloud_ms": c.all_server.latency_s * 1e3,
-                         "best_chain_ms": c.best_chain.latency_s * 1e3,
+                         "dads_ms": c.latency_s * 1e3,
+                         "all_edge_ms": c.alternatives.loc["all_device", "latency_s"] * 1e3,
+                         "all_cloud_ms": c.alternatives.loc["all_server", "latency_s"] * 1e3,
+                         "best_chain_ms": c.alternatives.loc["best_chain", "latency_s"] * 1e3,
                          "min_cut_ms": (time.perf_counter() - t) * 1e3})
     df = pd.DataFrame(rows)
     df["speedup_vs_edge"] = df["all_edge_ms"] / df["dads_ms"]

@@ -7,6 +7,7 @@ The cost model of :func:`edgelab.hardware.cost.split_costs` with two cuts. Torch
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from edgelab._validate import choice, positive
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
@@ -14,8 +15,10 @@ from edgelab.hardware.cost import air_time, device_energy, layer_latency_grid, l
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.plan import (
     OBJECTIVES,
-    ThreeTierChoice,
+    Plan,
+    PlanSweep,
     ThreeTierCosts,
+    describe_tiers,
     result_bytes,
 )
 
@@ -82,12 +85,15 @@ def best_three_tier(
     bandwidth_mbps: float | np.ndarray | None = None,
     wan_mbps: float | None = None,
     objective: str = "latency",
-) -> ThreeTierChoice:
+) -> Plan | PlanSweep:
     """The two split points minimising latency or device energy (seed 004; seed 003 Fig. 13).
 
     Vectorised: every ``(k1, k2)`` pair at every bandwidth of the grid is evaluated by
     :func:`three_tier_costs` and the argmin taken (ties: the smallest ``k1``, then ``k2``).
-    Memory grows as ``n_bandwidths × (n_layers + 1)²``.
+    Memory grows as ``n_bandwidths × (n_layers + 1)²``. Returns a
+    :class:`~edgelab.inference.partition.plan.Plan` for one bandwidth (``server_s``: edge, WAN
+    and cloud compute; the WAN's transfer counts in ``transfer_s``), a
+    :class:`~edgelab.inference.partition.plan.PlanSweep` for a grid.
     """
     objective = choice("objective", objective, OBJECTIVES)
     tc = three_tier_costs(profile, device, edge, cloud, link, wan, bandwidth_mbps, wan_mbps)
@@ -97,8 +103,20 @@ def best_three_tier(
     k1, k2 = np.divmod(flat, m)
     rows = np.arange(b)
     lat, en = tc.latency_s[rows, k1, k2], tc.device_energy_j[rows, k1, k2]
-    scalar = bandwidth_mbps is None or np.ndim(bandwidth_mbps) == 0
-    if scalar:
-        return ThreeTierChoice(int(k1[0]), int(k2[0]), float(lat[0]), float(en[0]), objective,
-                               profile.n_layers, tc.bandwidth_mbps, tc)
-    return ThreeTierChoice(k1, k2, lat, en, objective, profile.n_layers, tc.bandwidth_mbps, tc)
+    n = profile.n_layers
+    cut, res = profile.cut_bytes(), result_bytes(profile)
+    up_b, down_b = cut[k1], np.where(k1 < n, res, 0.0)
+    if bandwidth_mbps is None or np.ndim(bandwidth_mbps) == 0:
+        a, c = int(k1[0]), int(k2[0])
+        dev_s, access = float(tc.device_s[a]), float(tc.access_s[0, a])
+        return Plan("three-tier", objective, (a, c), np.arange(n) < a, float(lat[0]), float(en[0]),
+                    dev_s, access + float(tc.wan_s[c]), float(tc.edge_s[a, c] + tc.cloud_s[c]),
+                    float(up_b[0]),
+                    float(down_b[0]), float(tc.bandwidth_mbps[0]), n, describe_tiers(a, c, n),
+                    costs=tc)
+    table = pd.DataFrame({
+        "bandwidth_mbps": tc.bandwidth_mbps, "k1": k1, "k2": k2,
+        "where": [describe_tiers(int(a), int(c), n) for a, c in zip(k1, k2, strict=True)],
+        "latency_s": lat, "device_energy_j": en, "uplink_bytes": up_b, "downlink_bytes": down_b,
+        "meets_deadline": np.ones(b, dtype=bool)})
+    return PlanSweep("three-tier", objective, table, n, tc)
