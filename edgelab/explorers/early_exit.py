@@ -3,7 +3,7 @@ move (seed 003 §V-C.3; Edgent [10]).
 
 A thin front end over :func:`edgelab.inference.early_exit.edgent_choose`: a log slider for the
 latency deadline, a slider for the bandwidth (log10 Mbit/s) over the grid of an
-:func:`~edgelab.inference.early_exit.edgent_latency` table. ``explorer.row`` is the chosen
+:func:`~edgelab.inference.early_exit.edgent_latency` search. ``explorer.row`` is the chosen
 configuration at the current bandwidth (one row of Edgent's plan), ``explorer.plan`` the plan
 over the whole grid; both are computed headless (``draw=False``).
 """
@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from edgelab.explorers.base import Explorer
-from edgelab.inference.early_exit import EdgentTable, edgent_choose, plot_edgent
+from edgelab.inference.early_exit import EdgentPlan, edgent_choose, plot_edgent
 
 
 class EarlyExitExplorer(Explorer):
     """Explore Edgent's exit and split as the deadline and the bandwidth change (§V-C.3)."""
 
-    def __init__(self, table: EdgentTable, exit_accuracy: Sequence[float],
+    def __init__(self, table: EdgentPlan, exit_accuracy: Sequence[float],
                  deadline_ms: float = 5.0, log10_bw: float = 0.0, *, draw: bool = True) -> None:
         import ipywidgets as w
 
@@ -48,7 +48,7 @@ class EarlyExitExplorer(Explorer):
     def compute(self) -> None:
         """Edgent's plan at the current deadline and its row at the current bandwidth (§V-C.3)."""
         self.plan = edgent_choose(self.table, self.exit_accuracy,
-                                  float(self.deadline_ms.value) / 1e3)
+                                  float(self.deadline_ms.value) / 1e3).to_frame()
         i = int(np.abs(np.log10(self.table.bandwidth_mbps) - self.log10_bw.value).argmin())
         self.row = self.plan.iloc[[i]]
         self.table_view.value = self.row.to_html(index=False)

@@ -144,8 +144,8 @@ def test_edgent_latency_is_composed_physics(device, server, link, bws):
     table = ee.edgent_latency(BRANCHY, device, server, link, np.array(bws))
     for i, p in enumerate(BRANCH_PROFILES):
         for j, bw in enumerate(bws):
-            lat, _ = _chain_cost(p, device, server, link, bw, int(table.split[i, j]))
-            assert table.latency_s[i, j] == pytest.approx(lat, rel=REL)
+            lat, _ = _chain_cost(p, device, server, link, bw, int(table.split.iloc[i, j]))
+            assert table.latency_s.iloc[i, j] == pytest.approx(lat, rel=REL)
 
 
 @SETTINGS
