@@ -25,7 +25,7 @@ import pandas as pd
 
 from edgelab._validate import choice, positive, positive_array
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import SplitCosts, air_time, split_costs
+from edgelab.hardware.cost import SplitCosts, air_time, device_energy, split_costs
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.plan import OBJECTIVES, Plan, PlanSweep, describe_tiers
 
@@ -182,12 +182,12 @@ class SplitPlanner:
         self.devices = [d.name for d in devs]
         self.n_layers = n
         self._a = {"latency": dev_s + rtt + srv_s,
-                   "energy": active * dev_s + (lk.tx_power_w + lk.rx_power_w) * rtt / 2
-                   + idle * srv_s}
+                   "energy": device_energy(active, dev_s, lk, 0.0, 0.0, rtt, idle, srv_s)}
         # seconds on the air at 1 Mbit/s: the slope of each split's line in 1/b
         self._c = {"latency": np.broadcast_to(air_time(up + down, 1.0), dev_s.shape),
-                   "energy": np.broadcast_to(air_time(lk.tx_power_w * up + lk.rx_power_w * down,
-                                                      1.0), dev_s.shape)}
+                   "energy": np.broadcast_to(device_energy(0.0, 0.0, lk, air_time(up, 1.0),
+                                                           air_time(down, 1.0), 0.0, 0.0, 0.0),
+                                             dev_s.shape)}
         self._front: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for obj in OBJECTIVES:
             fronts = [_pareto(self._a[obj][i], self._c[obj][i]) for i in range(len(devs))]
