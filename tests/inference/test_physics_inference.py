@@ -16,6 +16,7 @@ from edgelab.hardware.catalog import get_device, get_link
 from edgelab.hardware.cost import air_time, device_energy, layer_latency, link_rates, transfer_time
 from edgelab.hardware.profile import profile, profile_model
 from edgelab.inference import early_exit as ee
+from edgelab.inference import partition as P
 from edgelab.inference.partition import (
     best_split,
     best_three_tier,
@@ -167,3 +168,27 @@ def test_ddnn_latency_is_composed_physics(n_devices, link, bw, edge_share, cloud
     raw = float(transfer_time(k * 64.0, up, rtt)) + float(transfer_time(k * 64.0, wup, wrtt))
     assert got["ddnn_latency_s"] == pytest.approx(ddnn, rel=REL)
     assert got["offload_latency_s"] == pytest.approx(raw, rel=REL)
+
+
+@SETTINGS
+@given(model=st.sampled_from(sorted(PROFILES)), device=st.sampled_from(DEVICES),
+       server=st.sampled_from(SERVERS), link=st.sampled_from(LINKS), bw=bandwidths,
+       bits=st.sampled_from((1, 2, 4, 8)), k=st.integers(0, 10_000))
+def test_lossy_split_is_composed_physics(model, device, server, link, bw, bits, k):
+    """JALAD's encoded split (seed 003 §V-C.2): the smaller uplink on the air, the encoding and
+    decoding passes as compute, energy from ``device_energy``."""
+    p = PROFILES[model]
+    k = k % (p.n_layers + 1)
+    lossy = P.lossy_split_costs(p, device, server, link, bw, bits)
+    base = P.lossy_split_costs(p, device, server, link, bw, 32)
+    dev, lk = get_device(device), get_link(link)
+    up, down = _rates(link, bw)
+    rtt = lk.rtt_ms / 1e3 if k < p.n_layers else 0.0
+    up_s = float(air_time(lossy.uplink_bytes[0, k], up))
+    down_s = float(air_time(lossy.downlink_bytes[0, k], down))
+    dev_s, srv_s = float(lossy.device_s[0, k]), float(lossy.server_s[0, k])
+    assert dev_s >= base.device_s[0, k] and srv_s >= base.server_s[0, k]
+    assert lossy.latency_s[0, k] == pytest.approx(dev_s + rtt + up_s + down_s + srv_s, rel=1e-9)
+    e = float(device_energy(dev.active_power_w, dev_s, lk, up_s, down_s, rtt, dev.idle_power_w,
+                            srv_s))
+    assert lossy.device_energy_j[0, k] == pytest.approx(e, rel=REL)

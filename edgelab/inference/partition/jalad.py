@@ -19,7 +19,7 @@ from torch import nn
 
 from edgelab._validate import integer_in, positive
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import SplitCosts, air_time, link_rates, split_costs
+from edgelab.hardware.cost import SplitCosts, air_time, device_energy, link_rates, split_costs
 from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition.encoding import BITS, quantize
 from edgelab.inference.partition.execution import _layer_nodes, split_model
@@ -114,7 +114,7 @@ def lossy_split_costs(
     if bits not in BITS:
         raise ValueError(f"bits must be 32 (no encoding) or one of {BITS}; got {bits!r}")
     dev, srv, lk = get_device(device), get_device(server), get_link(link)
-    up, _ = link_rates(lk, bandwidth_mbps)
+    up, down = link_rates(lk, bandwidth_mbps)
     cut = profile.cut_bytes()
     new_up = np.where(cut > 0, np.ceil(cut * bits / 32.0) + 8.0, 0.0)
     passes = cut * (1.0 + bits / 32.0)
@@ -124,9 +124,13 @@ def lossy_split_costs(
     new_up_s = air_time(new_up[None, :], up[:, None])
     device_s = sc.device_s + enc[None, :]
     server_s = sc.server_s + dec[None, :]
+    # the lossless transfer with the uplink's air time swapped (this order keeps the chapter's
+    # recorded latencies bit for bit)
     transfer = sc.transfer_s - old_up_s + new_up_s
-    energy = (sc.device_energy_j + dev.active_power_w * enc[None, :]
-              + dev.idle_power_w * dec[None, :] - lk.tx_power_w * (old_up_s - new_up_s))
+    rtt = np.where(np.arange(profile.n_layers + 1) < profile.n_layers, lk.rtt_ms / 1e3, 0.0)
+    energy = device_energy(dev.active_power_w, device_s, lk, new_up_s,
+                           air_time(sc.downlink_bytes, down[:, None]), rtt[None, :],
+                           dev.idle_power_w, server_s)
     shape = sc.latency_s.shape
     return SplitCosts(device_s=device_s, transfer_s=transfer, server_s=server_s,
                       latency_s=device_s + transfer + server_s, device_energy_j=energy,
