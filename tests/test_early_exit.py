@@ -98,14 +98,46 @@ def test_edgent_prefers_accuracy_within_deadline():
     m = ee.digits_branchynet(width=64)
     table = ee.edgent_latency(m, "cortex-m7", "edge-server-cpu", "wifi5", np.logspace(-2, 2, 5))
     acc = [0.90, 0.97, 0.98]
-    generous = ee.edgent_choose(table, acc, deadline_s=10.0)
+    generous = ee.edgent_choose(table, acc, deadline_s=10.0).to_frame()
     assert (generous["exit"] == 2).all() and generous["meets_deadline"].all()
-    tight = ee.edgent_choose(table, acc, deadline_s=0.010)
+    tight = ee.edgent_choose(table, acc, deadline_s=0.010).to_frame()
     assert tight["meets_deadline"].all()
     assert tight["exit"].iloc[0] < 2 <= tight["exit"].iloc[-1]  # slow link → exit early
-    impossible = ee.edgent_choose(table, acc, deadline_s=1e-9)
+    impossible = ee.edgent_choose(table, acc, deadline_s=1e-9).to_frame()
     assert not impossible["meets_deadline"].any()  # best effort, labelled
-    assert (impossible["latency_s"] == table.latency_s.min(0)).all()
+    assert (impossible["latency_s"] == table.latency_s.to_numpy().min(0)).all()
     # The chosen configuration's latency is the branch's best split at that bandwidth.
     for _, row in tight.iterrows():
         assert row["latency_s"] <= 0.010
+
+
+def test_early_exit_explorer_headless():
+    from edgelab.explorers.early_exit import EarlyExitExplorer
+
+    net = ee.digits_branchynet(width=8, seed=0)
+    bw = np.logspace(-2, 2, 9)
+    table = ee.edgent_latency(net, "cortex-m7", "edge-server-cpu", "wifi5", bw)
+    acc = [0.7, 0.8, 0.9]
+    ex = EarlyExitExplorer(table, acc, deadline_ms=5.0, log10_bw=0.0, draw=False)
+    n0 = ex.n_updates
+    ex.set(deadline_ms=20.0, log10_bw=2.0)
+    assert ex.n_updates == n0 + 1
+    ref = ee.edgent_choose(table, acc, 0.02).to_frame()
+    assert ex.row.equals(ref.iloc[[len(bw) - 1]])
+    assert ex.plan.equals(ref) and "exit" in ex.table_view.value
+    import matplotlib.pyplot as plt
+
+    plt.close(ex.figure())
+
+
+def test_edgent_plan_is_one_type_search_then_decision():
+    m = ee.digits_branchynet(width=8, seed=0)
+    bw = np.array([0.1, 10.0])
+    search = ee.edgent_latency(m, "cortex-m7", "edge-server-cpu", "wifi5", bw)
+    assert isinstance(search, ee.EdgentPlan) and search.choice.empty
+    assert search.latency_s.shape == (m.n_exits, 2) and list(search.bandwidth_mbps) == [0.1, 10.0]
+    long = search.to_frame()
+    assert len(long) == m.n_exits * 2 and {"exit", "split", "branch_layers"} <= set(long.columns)
+    decided = ee.edgent_plan(m, [0.7, 0.8, 0.9], "cortex-m7", "edge-server-cpu", "wifi5", bw, 0.05)
+    assert isinstance(decided, ee.EdgentPlan) and decided.deadline_s == 0.05
+    assert decided.to_frame().equals(ee.edgent_choose(search, [0.7, 0.8, 0.9], 0.05).choice)

@@ -8,7 +8,7 @@ server, the transfer time of cutting after each layer, and the end-to-end latenc
 split with the deadline. A thin front end: every number comes from :mod:`edgelab.inference.partition`.
 
 Every control is a public attribute; ``explorer.choice`` is the current
-:class:`~edgelab.inference.partition.SplitChoice`, so a test can drive it headlessly (``draw=False``).
+:class:`~edgelab.inference.partition.Plan`, so a test can drive it headlessly (``draw=False``).
 """
 
 from __future__ import annotations
@@ -18,17 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from edgelab.explorers.base import Explorer
 from edgelab.hardware.catalog import device_names, get_link, link_names
 from edgelab.hardware.cost import layer_latency_grid
 from edgelab.hardware.profile import Profile, profile_model
-from edgelab.inference.partition import SplitChoice, best_split
+from edgelab.inference.partition import Plan, best_split
 from edgelab.models import list_models
 
 BANDWIDTH_MIN_MBPS = 0.01
 BANDWIDTH_MAX_MBPS = 10_000.0
 
 
-class PartitionExplorer:
+class PartitionExplorer(Explorer):
     """Explore Neurosurgeon's split as bandwidth, device class and deadline change (§V-C.2)."""
 
     def __init__(self, model: str = "alexnet", device: str = "rpi4", server: str = "t4",
@@ -36,7 +37,7 @@ class PartitionExplorer:
                  *, draw: bool = True) -> None:
         import ipywidgets as w
 
-        self._draw = draw
+        self.draw_figures = draw
         lo, hi = np.log10(BANDWIDTH_MIN_MBPS), np.log10(BANDWIDTH_MAX_MBPS)
         self.bandwidth = w.FloatLogSlider(value=float(np.clip(bandwidth_mbps, 10 ** lo, 10 ** hi)),
                                           base=10, min=lo, max=hi, step=0.05,
@@ -59,26 +60,15 @@ class PartitionExplorer:
         self.widget = w.VBox([w.HBox([self.model, self.server, self.link, self.objective]),
                               self.device, self.bandwidth, self.deadline, self.summary,
                               self.output])
-        self.choice: SplitChoice | None = None
+        self.choice: Plan | None = None
         self.profile: Profile | None = None
         self.layer_s: np.ndarray = np.zeros((2, 0))
         self.n_updates = 0
-        for c in self.controls:
-            c.observe(self._on_change, names="value")
-        self.update()
-
-    def _on_change(self, _change: dict[str, Any]) -> None:
-        self.update()
-
-    def set(self, **values: Any) -> PartitionExplorer:
-        """Set several controls, then update once (seed 003 §V-C.2): ``set(bandwidth=3)``."""
-        from edgelab.explorers.base import set_controls
-
-        set_controls(self, values, "bandwidth, device, deadline, model, server, link, objective")
-        return self
+        self.start()
 
     def compute(self) -> None:
-        """Recompute the chosen split and the per-layer latencies (seed 003 §V-C.2)."""
+        """Recompute the chosen split, the per-layer latencies and the summary line (seed 003
+        §V-C.2); no drawing."""
         self.profile = profile_model(self.model.value)
         link = get_link(self.link.value, float(self.bandwidth.value))
         with warnings.catch_warnings():
@@ -87,13 +77,7 @@ class PartitionExplorer:
                                      None, self.objective.value,
                                      deadline_s=float(self.deadline.value) / 1e3)
         self.layer_s = layer_latency_grid(self.profile, [self.device.value, self.server.value])
-
-    def update(self) -> None:
-        """Compute, refresh the summary line and redraw (seed 003 §V-C.2)."""
-        self.compute()
-        self.n_updates += 1
         c = self.choice
-        assert c is not None and self.profile is not None
         k = int(c.split)
         where = ("all on the server" if k == 0 else "all on the device" if k == c.n_layers
                  else f"first {k} of {c.n_layers} layers on the device, cut after "
@@ -103,8 +87,6 @@ class PartitionExplorer:
         self.summary.value = (f"<b>split {k}</b>: {where}; latency {c.latency_s * 1e3:.3g} ms, "
                               f"device energy {c.device_energy_j * 1e3:.3g} mJ, sends "
                               f"{c.uplink_bytes / 1e3:.3g} kB{flag}")
-        if self._draw:
-            self.draw()
 
     def figure(self) -> Any:
         """Per-layer latency and transfer time, and latency per split (seed 003 §V-C.2)."""
@@ -138,14 +120,3 @@ class PartitionExplorer:
         ax2.legend(fontsize=7)
         fig.tight_layout()
         return fig
-
-    def draw(self) -> None:
-        """Redraw into the output widget as a PNG (seed 003 §V-C.2)."""
-        from edgelab.explorers.base import render_png
-
-        render_png(self.output, self.figure())
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)

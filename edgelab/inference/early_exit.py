@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from edgelab._validate import choice, integer_in, positive, positive_array
+from edgelab.hardware.catalog import get_link
+from edgelab.hardware.cost import link_rates, transfer_time
 from edgelab.hardware.profile import profile
+from edgelab.inference.partition import best_split
 
 CRITERIA = ("entropy", "confidence")
 AGGREGATIONS = ("max", "avg", "concat")
@@ -382,27 +385,60 @@ def train_ddnn(model: DDNN, views: torch.Tensor, y: torch.Tensor, epochs: int = 
 # ----------------------------------------------------------------------------- Edgent
 
 
-@dataclass(frozen=True)
-class EdgentTable:
-    """Best latency and split of every exit's branch over a bandwidth grid (Edgent's search)."""
+def _no_choice() -> pd.DataFrame:
+    return pd.DataFrame()
 
-    latency_s: np.ndarray  # (n_exits, n_bandwidths)
-    split: np.ndarray  # (n_exits, n_bandwidths)
-    n_layers: np.ndarray  # (n_exits,) layers in each branch
-    bandwidth_mbps: np.ndarray
+
+@dataclass(frozen=True)
+class EdgentPlan:
+    """Edgent's search and decision over a bandwidth grid (Edgent [10]; seed 003 §V-C.3).
+
+    The search (:func:`edgent_latency`): ``latency_s`` and ``split`` are DataFrames indexed by
+    exit with one column per bandwidth -- the best latency of each exit's branch and the split
+    that gives it; ``branch_layers`` (indexed by exit) counts the layers of each branch. The
+    decision (:func:`edgent_choose`): ``choice`` has one row per bandwidth, the (exit, split) of
+    highest accuracy within ``deadline_s`` (empty before a decision). ``to_frame()`` is the
+    decision, or the search in long form before one.
+    """
+
+    latency_s: pd.DataFrame
+    split: pd.DataFrame
+    branch_layers: pd.Series
+    choice: pd.DataFrame = field(default_factory=_no_choice)
+    deadline_s: float | None = None
+
+    @property
+    def bandwidth_mbps(self) -> np.ndarray:
+        """The bandwidth grid (Mbit/s)."""
+        return self.latency_s.columns.to_numpy(dtype=float)
+
+    @property
+    def n_exits(self) -> int:
+        """Number of exits searched."""
+        return len(self.latency_s)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The decision (one row per bandwidth), or before one the search: one row per exit and
+        bandwidth with ``latency_s``, ``split`` and ``branch_layers`` (seed 003 §V-C.3)."""
+        if len(self.choice):
+            return self.choice.copy()
+        lat = self.latency_s.stack().rename("latency_s")
+        spl = self.split.stack().rename("split")
+        out = pd.concat([lat, spl], axis=1).reset_index()
+        out.columns = ["exit", "bandwidth_mbps", "latency_s", "split"]
+        out["branch_layers"] = self.branch_layers.to_numpy()[out["exit"].to_numpy()]
+        return out
 
 
 def edgent_latency(model: MultiExitNet, device: str, server: str, link: str,
-                   bandwidth_mbps: float | Sequence[float] | np.ndarray) -> EdgentTable:
-    """For every exit, the branch's best split and its latency at each bandwidth (Edgent [10]).
+                   bandwidth_mbps: float | Sequence[float] | np.ndarray) -> EdgentPlan:
+    """For every exit, the branch's best split and its latency at each bandwidth (Edgent [10];
+    seed 003 §V-C.3).
 
     The branch model (stages up to the exit, then its head) is split at its best point by the
-    shared Neurosurgeon search :func:`edgelab.inference.partition.best_split`.
+    shared Neurosurgeon search :func:`edgelab.inference.partition.best_split`. Returns the
+    search as an :class:`EdgentPlan` without a decision.
     """
-    from edgelab.inference import (
-        partition,  # a technique may use another technique, never the pipeline
-    )
-
     bw = positive_array("bandwidth_mbps", np.atleast_1d(bandwidth_mbps))
     x = torch.zeros((1, *model.input_shape))
     lat = np.empty((model.n_exits, len(bw)))
@@ -410,40 +446,49 @@ def edgent_latency(model: MultiExitNet, device: str, server: str, link: str,
     n_layers = np.empty(model.n_exits, dtype=np.int64)
     for i in range(model.n_exits):
         prof = profile(model.branch(i), x, name=f"exit{i}")
-        best = partition.best_split(prof, device, server, link, bw, objective="latency")
+        best = best_split(prof, device, server, link, bw, objective="latency")
         lat[i], split[i], n_layers[i] = best.latency_s, best.split, prof.n_layers
-    return EdgentTable(lat, split, n_layers, bw)
+    exits = pd.RangeIndex(model.n_exits, name="exit")
+    cols = pd.Index(bw, name="bandwidth_mbps")
+    return EdgentPlan(pd.DataFrame(lat, index=exits, columns=cols),
+                      pd.DataFrame(split, index=exits, columns=cols),
+                      pd.Series(n_layers, index=exits, name="branch_layers"))
 
 
-def edgent_choose(table: EdgentTable, exit_accuracy: Sequence[float],
-                  deadline_s: float) -> pd.DataFrame:
-    """Edgent's decision: per bandwidth, the (exit, split) of highest accuracy within the deadline.
+def edgent_choose(plan: EdgentPlan, exit_accuracy: Sequence[float],
+                  deadline_s: float) -> EdgentPlan:
+    """Edgent's decision: per bandwidth, the (exit, split) of highest accuracy within the deadline
+    (Edgent [10]; seed 003 §V-C.3).
 
     When no configuration meets the deadline the fastest one is returned, labelled
-    ``meets_deadline = False`` (best effort), never silently.
+    ``meets_deadline = False`` (best effort), never silently. Returns ``plan`` with its
+    ``choice``: columns ``bandwidth_mbps, exit, split, branch_layers, latency_s, accuracy,
+    meets_deadline, deadline_s``.
     """
     deadline_s = positive("deadline_s", deadline_s)
     acc = np.asarray(exit_accuracy, dtype=float)
-    if acc.shape != (table.latency_s.shape[0],):
-        raise ValueError(f"exit_accuracy must have {table.latency_s.shape[0]} entries "
+    lat = plan.latency_s.to_numpy()
+    if acc.shape != (lat.shape[0],):
+        raise ValueError(f"exit_accuracy must have {lat.shape[0]} entries "
                          f"(one per exit), got {acc.shape}")
-    lat = table.latency_s
     ok = lat <= deadline_s
     any_ok = ok.any(0)
     chosen = np.where(any_ok, np.where(ok, acc[:, None], -np.inf).argmax(0), lat.argmin(0))
     cols = np.arange(lat.shape[1])
-    return pd.DataFrame({
-        "bandwidth_mbps": table.bandwidth_mbps, "exit": chosen,
-        "split": table.split[chosen, cols], "branch_layers": table.n_layers[chosen],
+    choice_ = pd.DataFrame({
+        "bandwidth_mbps": plan.bandwidth_mbps, "exit": chosen,
+        "split": plan.split.to_numpy()[chosen, cols],
+        "branch_layers": plan.branch_layers.to_numpy()[chosen],
         "latency_s": lat[chosen, cols], "accuracy": acc[chosen], "meets_deadline": any_ok,
         "deadline_s": deadline_s,
     })
+    return EdgentPlan(plan.latency_s, plan.split, plan.branch_layers, choice_, deadline_s)
 
 
 def edgent_plan(
     model: MultiExitNet, exit_accuracy: Sequence[float], device: str, server: str, link: str,
     bandwidth_mbps: float | Sequence[float] | np.ndarray, deadline_s: float,
-) -> pd.DataFrame:
+) -> EdgentPlan:
     """Edgent [10]: :func:`edgent_latency` then :func:`edgent_choose` (seed 003 §V-C.3)."""
     return edgent_choose(edgent_latency(model, device, server, link, bandwidth_mbps),
                          exit_accuracy, deadline_s)
@@ -459,18 +504,17 @@ def ddnn_latency(result: dict[str, float], model: DDNN, link: str, wan: str,
     device's raw 8-bit image over ``link`` and on over ``wan`` to the cloud. Each hop costs
     its RTT plus bytes over bandwidth (:func:`edgelab.hardware.cost.transfer_time`).
     """
-    from edgelab.hardware.catalog import get_link
-    from edgelab.hardware.cost import transfer_time
-
-    lk, wn = get_link(link, bandwidth_mbps), get_link(wan)
+    lk, wn = get_link(link), get_link(wan)
+    up = float(link_rates(lk, bandwidth_mbps)[0][0])  # no bandwidth given: the link's own
+    wup = float(link_rates(wn)[0][0])
     k, b = model.n_devices, model.bytes_per_device()
     rtt, wrtt = lk.rtt_ms / 1e3, wn.rtt_ms / 1e3
-    scores_t = float(transfer_time(k * b["scores"], lk.uplink_mbps, rtt))
+    scores_t = float(transfer_time(k * b["scores"], up, rtt))
     share_up = result["edge_share"] + result["cloud_share"]
-    feat_t = float(transfer_time(k * b["features"], lk.uplink_mbps, rtt))
-    cloud_t = float(transfer_time(128 * 4, wn.uplink_mbps, wrtt))
+    feat_t = float(transfer_time(k * b["features"], up, rtt))
+    cloud_t = float(transfer_time(128 * 4, wup, wrtt))
     ddnn = scores_t + share_up * feat_t + result["cloud_share"] * cloud_t
-    raw = float(transfer_time(k * 64.0, lk.uplink_mbps, rtt) + transfer_time(k * 64.0, wn.uplink_mbps, wrtt))
+    raw = float(transfer_time(k * 64.0, up, rtt) + transfer_time(k * 64.0, wup, wrtt))
     return {"ddnn_latency_s": ddnn, "offload_latency_s": raw,
             "latency_reduction_pct": 100.0 * (1.0 - ddnn / raw)}
 
@@ -494,12 +538,14 @@ def plot_tradeoff(sweep: pd.DataFrame, full_accuracy: float | None = None):  # -
     return fig
 
 
-def plot_edgent(plans: dict[float, pd.DataFrame]):  # -> Figure
-    """Edgent's chosen exit and accuracy against bandwidth, one line per deadline."""
+def plot_edgent(plans: dict[float, EdgentPlan | pd.DataFrame]):  # -> Figure
+    """Edgent's chosen exit and accuracy against bandwidth, one line per deadline (§V-C.3);
+    each value is a decided :class:`EdgentPlan` or its ``to_frame()``."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), sharex=True)
-    for deadline, df in plans.items():
+    for deadline, plan in plans.items():
+        df = plan.to_frame() if isinstance(plan, EdgentPlan) else plan
         lbl = f"deadline {deadline * 1e3:g} ms"
         acc = np.where(df["meets_deadline"], df["accuracy"], np.nan)
         axes[0].semilogx(df["bandwidth_mbps"], df["exit"], drawstyle="steps-mid", label=lbl)

@@ -1,4 +1,5 @@
-"""Benchmark (printed, not a timed test): partition decisions (seed 003 §V-C.2, issue 5 item 9).
+"""Benchmark (printed, not a timed test): partition decisions (seed 003 §V-C.2), the planner
+deciding a 1,000-point bandwidth grid for every catalog device.
 
 Run: ``PYTHONPATH=. python tests/benchmarks/bench_partition.py``. Targets:
 
