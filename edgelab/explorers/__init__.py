@@ -1,6 +1,13 @@
 """Interactive explorers of the chapters (ipywidgets), each testable headless.
 
-* :mod:`edgelab.explorers.levels`: the EI levels explorer (chapter 00);
-* :mod:`edgelab.explorers.partition`: the split explorer (chapter 20);
-* :mod:`edgelab.explorers.federated`: the FedAvg explorer (chapter 10).
+Every explorer subclasses :class:`edgelab.explorers.base.Explorer`: public controls, a
+``compute()`` that draws nothing (tests and benchmarks call it with ``draw=False``) and a
+``figure()`` of the current state.
+
+* :mod:`edgelab.explorers.levels`: the EI levels explorer (chapter 00; seed 003 §III-B, Fig. 7);
+* :mod:`edgelab.explorers.paradigms`: upload times over the catalog's links (chapter 01; seed 001 §II);
+* :mod:`edgelab.explorers.primer`: the conv/FC energy split (chapter 02; seed 003 §II-D);
+* :mod:`edgelab.explorers.federated`: FedAvg against FedSGD (chapter 10; seed 003 §IV-C.1);
+* :mod:`edgelab.explorers.partition`: Neurosurgeon's split (chapter 20; seed 003 §V-C.2);
+* :mod:`edgelab.explorers.early_exit`: exits, thresholds and Edgent (chapter 21; seed 003 §V-C.3).
 """
