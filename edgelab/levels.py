@@ -67,7 +67,6 @@ from edgelab._validate import choice, instance, integer_in, positive, positive_a
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.cost import fits_memory, layer_latency_grid
 from edgelab.hardware.profile import Profile, profile_model
-from edgelab.inference.partition import OBJECTIVES, best_split
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",
@@ -159,6 +158,8 @@ class Scenario:
         # bounded so that requests × bytes stays far from float overflow
         positive("request_rate_hz", self.request_rate_hz, allow_zero=True, at_most=1e9)
         positive("horizon_s", self.horizon_s, allow_zero=True, at_most=1e12)
+        from edgelab.inference.partition import OBJECTIVES  # lazy: partition imports torch
+
         choice("objective", self.objective, OBJECTIVES)
 
     def replace(self, **changes: object) -> Scenario:
@@ -242,6 +243,8 @@ def _hop(link: Link, up_bytes: float | np.ndarray, down_bytes: float | np.ndarra
 
 def _grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.ndarray]:
     """Every KPI as an array of shape (7 levels, n_bandwidths). The one computation."""
+    from edgelab.inference.partition import best_split  # lazy: partition imports torch
+
     instance("scenario", sc, Scenario, "a Scenario, e.g. edgelab.levels.Scenario(model='alexnet')")
     p = _profile(sc.model)
     dev, edge, cloud = _dev(sc.device), _dev(sc.edge), _dev(sc.cloud)

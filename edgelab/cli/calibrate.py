@@ -1,6 +1,6 @@
 """``edgelab calibrate``: measure this CPU, fit the "host" device, print the accuracy table.
 
-Issue 2, items 6 and 9 (seed 003 §III-B). Progress goes to stderr; ``--format json`` prints
+Seed 003 §III-B: does the cost model predict this CPU? Progress goes to stderr; ``--format json`` prints
 only one JSON object on stdout, whose top level carries ``within_10pct``, ``within_20pct``,
 ``family_within_20pct`` (shares 0..1), ``layer_median_ape`` and ``model_median_ape``
 (percent), the rest of the summary, and the per-model rows under ``models``.
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         help="measure per-layer and whole-model latency on this CPU, fit the 'host' device "
              "and print how well the cost model predicts it (leave-one-out)",
         description="Measure this CPU, fit the host device and print the accuracy table "
-                    "(issue 2, item 9; seed 003 §III-B).")
+                    "(leave one model out and one family out; seed 003 §III-B).")
     p.add_argument("--models", nargs="+", metavar="M", default=None,
                    help="zoo models to measure (default: all; at least 2)")
     p.add_argument("--repeats", type=int, default=30, help="timed passes per process (≥ 1)")
@@ -67,8 +67,7 @@ def handler(args: argparse.Namespace) -> int:
 
     _check(args)
     if args.models is not None:
-        for m in args.models:
-            calibrate._models.spec(m)  # unknown names fail before any measurement
+        calibrate.check_models(args.models)  # unknown names fail before any measurement
     rep = calibrate.run_calibration(
         models=args.models, repeats=args.repeats, processes=args.processes,
         warmup=getattr(args, "warmup", 5), threads=args.threads, progress=True,

@@ -11,8 +11,8 @@ of shipping an activation. The model here is a roofline per layer:
 ``s(M, N, K) = Π x/(x + x½)`` shrinks the efficiency of small GEMMs (conv, dwconv, linear as
 M output pixels × N output channels × K reduction depth), and ``max`` may be softened to
 ``(c^p + m^p)^(1/p)``; both are neutral (``x½ = 0``, ``p = inf``) for catalog devices and
-fitted for the host CPU by :mod:`edgelab.hardware.calibrate` (see ``Device``), as are two more terms
-that are off for catalog devices: the cost of page-faulting a large fresh output
+fitted for the host CPU by :mod:`edgelab.hardware.calibrate` (see ``Device``), as are two more
+terms that are off for catalog devices: the cost of page-faulting a large fresh output
 (:func:`fault_term`) and a cache-cold penalty that grows with the time since the layer's kind
 last ran (:func:`reuse_time`, :func:`cold_term`).
     t_link  = RTT + uplink bytes / uplink bandwidth + downlink bytes / downlink bandwidth
@@ -35,7 +35,10 @@ from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.profile import Profile
 
 FAMILIES = ("conv", "dwconv", "linear", "other")
-_FREE_OPS = ("reshape",)  # views: flatten, dropout at inference, identity
+#: Op kinds that run no kernel and cost nothing (views: flatten, dropout at inference,
+#: identity); the profiler (:mod:`edgelab.hardware.profile`) names them ``reshape``. The host
+#: calibration (:mod:`edgelab.hardware.calibrate`) marks the same layers free.
+FREE_OPS = ("reshape",)
 
 
 def check_profile(profile: object, name: str = "profile") -> Profile:
@@ -103,8 +106,15 @@ def gemm_dims(profile: Profile) -> np.ndarray:
     return out
 
 
-def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
-    """Per-layer arrays of a profile that do not depend on the device (cached on the profile)."""
+def layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
+    """Per-layer arrays of a profile that do not depend on the device (cached on the profile).
+
+    Keys (seed 003 §V-C.2's per-layer cost inputs): ``flops`` and ``moved`` (input + output +
+    weight bytes), ``(L,)``; ``keys`` (the distinct ``(op, family, module)`` of the layers) and
+    ``which`` (each layer's index into ``keys``); ``free`` (a view, :data:`FREE_OPS`: costs 0);
+    ``dims`` (:func:`gemm_dims`); ``alloc`` (fresh output bytes); ``prev`` and ``wrap``
+    (:func:`reuse_index`).
+    """
     cached = profile.__dict__.get("_layer_static")
     if cached is not None and len(cached["flops"]) == profile.n_layers:
         return cached
@@ -121,7 +131,7 @@ def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
         "moved": (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64),
         "keys": keys,
         "which": np.array([col[k] for k in layer_keys], dtype=np.int64),
-        "free": t["op"].isin(_FREE_OPS).to_numpy(),
+        "free": t["op"].isin(FREE_OPS).to_numpy(),
         "dims": gemm_dims(profile),
         "alloc": (t["alloc_bytes"].to_numpy(dtype=np.float64) if "alloc_bytes" in t.columns
                   else np.zeros(len(t))),
@@ -277,7 +287,7 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     """
     check_profile(profile)
     devs = _device_list(devices)
-    s = _layer_static(profile)
+    s = layer_static(profile)
     keys, which = s["keys"], s["which"]
     eff = np.array([[d.eff_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]  # (D, L)
     oh = np.array([[d.overhead_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
