@@ -23,7 +23,7 @@ TABLE_COLUMNS = [
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``calibrate`` subcommand to the ``edgelab`` parser."""
+    """Add the ``calibrate`` subcommand to the ``edgelab`` parser (seed 003 §III-B)."""
     p = subparsers.add_parser(
         "calibrate",
         help="measure per-layer and whole-model latency on this CPU, fit the 'host' device "
@@ -62,7 +62,10 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
-    """Run :func:`edgelab.hardware.calibrate.run_calibration` and print the accuracy table."""
+    """Run :func:`edgelab.hardware.calibrate.run_calibration` and print the accuracy table.
+
+    Seed 003 §III-B.
+    """
     from edgelab.hardware import calibrate
 
     _check(args)
@@ -86,7 +89,10 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def format_summary(s: dict[str, Any]) -> str:
-    """The headline figures beside the noise floor and the targets, one per line."""
+    """The headline figures beside the noise floor and the targets, one per line.
+
+    Seed 003 §III-B.
+    """
     def pct(v: Any) -> str:
         return "n/a" if v is None else f"{100 * v:.0f}%"
 

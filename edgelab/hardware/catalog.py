@@ -75,23 +75,26 @@ def _links_df() -> pd.DataFrame:
 
 
 def devices() -> pd.DataFrame:
-    """The device catalog as a DataFrame (a copy), one row per device class."""
+    """The device catalog as a DataFrame (a copy), one row per device class (seed 003 §III-A)."""
     return _devices_df().copy()
 
 
 def links() -> pd.DataFrame:
-    """The link catalog as a DataFrame (a copy), one row per link."""
+    """The link catalog as a DataFrame (a copy), one row per link (seed 001 §II-B)."""
     return _links_df().copy()
 
 
 def device_names() -> list[str]:
-    """Names accepted by :func:`get_device` (catalog order), plus ``host`` once calibrated."""
+    """Names accepted by :func:`get_device` (catalog order), plus ``host`` once calibrated.
+
+    Seed 003 §III-A.
+    """
     names = _devices_df()["name"].tolist()
     return names + ["host"] if host.host_device_available() else names
 
 
 def link_names() -> list[str]:
-    """Names accepted by :func:`get_link` (catalog order)."""
+    """Names accepted by :func:`get_link` (catalog order; seed 001 §II-B)."""
     return _links_df()["name"].tolist()
 
 

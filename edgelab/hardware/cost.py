@@ -44,7 +44,7 @@ FREE_OPS = ("reshape",)
 def check_profile(profile: object, name: str = "profile") -> Profile:
     """Return ``profile`` if it is a :class:`~edgelab.hardware.profile.Profile`, else raise
     :class:`~edgelab.errors.ParameterTypeError` naming ``name`` (a model name is not a profile:
-    ``edgelab.hardware.profile.profile_model(name)`` makes one)."""
+    ``edgelab.hardware.profile.profile_model(name)`` makes one; seed 003 §V-C.2)."""
     hint = (f"a Profile, e.g. edgelab.hardware.profile.profile_model({profile!r})"
             if isinstance(profile, str) else "a Profile (edgelab.hardware.profile.profile_model(name))")
     return instance(name, profile, Profile, hint)
@@ -144,7 +144,8 @@ def layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
 
 def cost_key(op: str, family: str, module: str = "") -> str:
     """The key that names a layer's fitted parameters: its family for GEMM layers (``conv``,
-    ``dwconv``, ``linear``), else its module (``ReLU``, ``BatchNorm2d``, ``add``...) or op."""
+    ``dwconv``, ``linear``), else its module (``ReLU``, ``BatchNorm2d``, ``add``...) or op
+    (seed 003 §III-B)."""
     return family if family in GEMM_FAMILIES else (module or op)
 
 
@@ -202,6 +203,8 @@ def cold_term(reuse_s: np.ndarray, cold: np.ndarray, halfsat_s: np.ndarray,
 
     ``reuse_s`` (τ, seconds since the layer's kind last ran, :func:`reuse_time`) and ``cold``
     are ``(D, L)``; ``halfsat_s`` (τ½) and ``hill`` (h) are ``(D,)``. ``cold = 0`` disables it.
+
+    Seed 003 §III-B.
     """
     tau = np.maximum(np.asarray(reuse_s, dtype=np.float64), 0.0)
     hs = np.asarray(halfsat_s, dtype=np.float64)[:, None]
@@ -231,6 +234,8 @@ def fault_term(alloc: np.ndarray, per_byte: np.ndarray, threshold: np.ndarray) -
     system and is returned on free, so each call page-faults it in again (on the host, by
     ``tests/benchmarks/bench_cold.py``: a conv with a 12.8 MB output, 6,241 faults and 16.8 ms
     of system time a call). ``per_byte = 0`` disables it.
+
+    Seed 003 §III-B.
     """
     a = np.asarray(alloc, dtype=np.float64)[None, :]
     pb = np.asarray(per_byte, dtype=np.float64)[:, None]
@@ -248,6 +253,8 @@ def host_terms(t: np.ndarray, free: np.ndarray, alloc: np.ndarray, prev: np.ndar
     :func:`fault_term` first, then :func:`cold_term` on the time since each layer's kind last
     ran (:func:`reuse_time` of those times). Shared by :func:`layer_latency_grid` and the host
     calibration's fit, like :func:`roofline`, so the two cannot drift apart.
+
+    Seed 003 §III-B.
     """
     t = np.where(free, 0.0, t + fault_term(alloc, fault_per_byte, fault_threshold))
     t = t + cold_term(reuse_time(t, prev, wrap, segments), cold, cold_halfsat_s, cold_hill)
@@ -265,6 +272,8 @@ def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.nda
     are ``(D,)``. The cache-cold term (:func:`cold_term`) is added on top of it.
     Shared by :func:`layer_latency_grid` and the host calibration's fit, so the fitted device
     and the formula cannot drift apart.
+
+    Seed 003 §III-B.
     """
     hs = np.asarray(halfsat, dtype=np.float64)
     sat = np.where(hs > 0, dims[None] / (dims[None] + hs), 1.0).prod(axis=2)  # (D, L)
@@ -317,7 +326,10 @@ def layer_latency(profile: Profile, device: Device | str) -> np.ndarray:
 
 
 def model_latency(profile: Profile, device: Device | str) -> float:
-    """Whole-model latency in seconds on one device: Σ layers + per-inference overhead."""
+    """Whole-model latency in seconds on one device: Σ layers + per-inference overhead.
+
+    Seed 003 §III-B.
+    """
     dev = get_device(device)
     return float(layer_latency(profile, dev).sum() + dev.model_overhead_s)
 
@@ -375,7 +387,10 @@ def device_energy(active_w: np.ndarray | float, compute_s: np.ndarray | float, l
 
 
 def peak_activation_bytes(profile: Profile) -> int:
-    """Largest input+output activation of any layer: a lower bound on working memory."""
+    """Largest input+output activation of any layer: a lower bound on working memory.
+
+    Seed 003 §III-B.
+    """
     t = check_profile(profile).table
     return int((t["input_bytes"] + t["output_bytes"]).max())
 
@@ -511,7 +526,10 @@ def cost(
 
 
 def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
-    """The profile table with latency and energy of each layer on ``device`` appended."""
+    """The profile table with latency and energy of each layer on ``device`` appended.
+
+    Seed 003 §V-C.2.
+    """
     check_profile(profile)
     dev = get_device(device)
     t = profile.table.copy()

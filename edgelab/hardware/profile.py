@@ -67,16 +67,19 @@ class Profile:
 
     @property
     def n_layers(self) -> int:
-        """Number of layers (rows of the table)."""
+        """Number of layers (rows of the table) (seed 003 §V-C.2)."""
         return len(self.table)
 
     @property
     def is_chain(self) -> bool:
-        """True when every layer reads only the layer before it (a chain, as Neurosurgeon assumes)."""
+        """True when every layer reads only the layer before it (a chain, as Neurosurgeon assumes).
+
+        Seed 003 §V-C.2.
+        """
         return all(p == [i - 1] for i, p in enumerate(self.preds))
 
     def totals(self) -> dict[str, float]:
-        """Whole-model totals: MACs, FLOPs, params, weight bytes."""
+        """Whole-model totals: MACs, FLOPs, params, weight bytes (seed 003 §II-D)."""
         t = self.table
         return {"macs": int(t["macs"].sum()), "flops": int(t["flops"].sum()),
                 "params": int(t["params"].sum()), "weight_bytes": int(t["weight_bytes"].sum())}
@@ -87,6 +90,8 @@ class Profile:
         Split ``k`` runs layers ``0..k-1`` on the first device and the rest on the second; the
         bytes sent are every activation (or the input) produced before the cut and read after it.
         ``k = n_layers`` sends nothing.
+
+        Seed 003 §V-C.2.
         """
         n = self.n_layers
         out_b = self.table["output_bytes"].to_numpy(dtype=np.float64)
@@ -175,6 +180,8 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
     :class:`~edgelab.errors.ParameterError` naming ``batch`` or ``input_shape`` (the CLI's
     ``--batch``/``--input``) when they are out of range or the model cannot run on that input
     (e.g. VGG's classifier is sized for 224×224).
+
+    Seed 003 §II-D.
     """
     if not isinstance(name, str):
         raise ParameterTypeError(f"name must be a zoo model name (str), got "
@@ -217,7 +224,10 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """Parse ``"3x224x224"`` into ``(3, 224, 224)``; raise ``ValueError`` naming ``--input``."""
+    """Parse ``"3x224x224"`` into ``(3, 224, 224)``; raise ``ValueError`` naming ``--input``.
+
+    Seed 003 §II-D.
+    """
     try:
         shape = tuple(int(v) for v in str(text).lower().replace("×", "x").split("x"))
     except ValueError:

@@ -133,31 +133,49 @@ class Device:
             raise ValueError(f"{self.name}.roofline_p must be ≥ 1 (inf = max), got {self.roofline_p!r}")
 
     def eff(self, op_family: str) -> float:
-        """Efficiency for an op family, falling back to the processor kind's default."""
+        """Efficiency for an op family, falling back to the processor kind's default.
+
+        Seed 003 §III-A.
+        """
         if op_family in self.efficiency:
             return self.efficiency[op_family]
         defaults = DEFAULT_EFFICIENCY.get(self.kind, DEFAULT_EFFICIENCY["cpu"])
         return defaults.get(op_family, defaults["other"])
 
     def eff_for(self, op: str, op_family: str, module: str = "") -> float:
-        """Efficiency of a layer: its module's entry, else its op kind's, else its family's."""
+        """Efficiency of a layer: its module's entry, else its op kind's, else its family's.
+
+        Seed 003 §III-A.
+        """
         e = self.efficiency
         return e[module] if module in e else (e[op] if op in e else self.eff(op_family))
 
     def mem_eff_for(self, op: str, op_family: str, module: str = "") -> float:
-        """Memory efficiency of a layer: module, op kind, family, then ``mem_efficiency``."""
+        """Memory efficiency of a layer: module, op kind, family, then ``mem_efficiency``.
+
+        Seed 003 §III-A.
+        """
         return _most_specific(self.op_mem_efficiency, (module, op, op_family), self.mem_efficiency)
 
     def cold_for(self, op: str, op_family: str, module: str = "") -> float:
-        """Cache-cold penalty in seconds of a layer: module, op kind, family, then the default."""
+        """Cache-cold penalty in seconds of a layer: module, op kind, family, then the default.
+
+        Seed 003 §III-B.
+        """
         return _most_specific(self.op_cold_penalty_s, (module, op, op_family), self.cold_penalty_s)
 
     def overhead_for(self, op: str, op_family: str, module: str = "") -> float:
-        """Fixed cost in seconds of a layer: module, op kind, family, then the default."""
+        """Fixed cost in seconds of a layer: module, op kind, family, then the default.
+
+        Seed 003 §III-A.
+        """
         return _most_specific(self.op_overhead_s, (module, op, op_family), self.layer_overhead_s)
 
     def halfsat_for(self, op: str, op_family: str, module: str = "") -> tuple[float, float, float]:
-        """GEMM half-saturation sizes ``(M½, N½, K½)`` of a layer; zeros = no penalty."""
+        """GEMM half-saturation sizes ``(M½, N½, K½)`` of a layer; zeros = no penalty.
+
+        Seed 003 §III-B.
+        """
         h = self.gemm_halfsat
         for k in (module, op, op_family):
             if k in h:
@@ -166,7 +184,7 @@ class Device:
 
     @property
     def mem_bytes(self) -> float:
-        """Memory size in bytes."""
+        """Memory size in bytes (seed 003 §III-A)."""
         return self.mem_gb * 1e9
 
 

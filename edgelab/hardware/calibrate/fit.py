@@ -111,6 +111,8 @@ class Design:
         self.size = i + len(self.keys)
 
     def theta0(self) -> np.ndarray:
+        """The starting θ: the catalog's CPU efficiencies (doubled, at most 1) and the priors'
+        centres (seed 003 §III-B)."""
         th = np.zeros(self.size)
         d = DEFAULT_EFFICIENCY["cpu"]
         th[: self.n_fam] = np.log([min(1.0, 2 * d[f]) for f in FAMILIES])
@@ -129,6 +131,9 @@ class Design:
         return float(th[self.i_key[what][k]] + (th[j] if j is not None else 0.0))
 
     def unpack(self, th: np.ndarray) -> dict[str, Any]:
+        """θ as the host device's parameters (seed 003 §III-B): ``efficiency``, overheads,
+        memory efficiencies per family, op kind and key, the half-saturation sizes, the
+        cache-cold and fresh-memory terms (the keyword arguments :func:`host_device` reads)."""
         fam_eff = {f: math.exp(th[i]) for i, f in enumerate(FAMILIES)}
         base = math.exp(th[self.i_ohbase])
         mem = math.exp(th[self.i_mem])
@@ -156,6 +161,9 @@ class Design:
                                       for k, j in self.i_ckey.items()}}
 
     def priors(self, th: np.ndarray) -> np.ndarray:
+        """The weak priors as extra residuals (seed 003 §III-B): family efficiencies relative to
+        conv as in the catalog, shrunk offsets, half-saturation sizes and the cold and fault
+        terms near their prior centres."""
         d = DEFAULT_EFFICIENCY["cpu"]
         conv = FAMILIES.index("conv")
         rel = [th[FAMILIES.index(f)] - th[conv] - math.log(d[f] / d["conv"])

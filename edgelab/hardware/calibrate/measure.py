@@ -96,6 +96,8 @@ def measure_host_peaks(repeats: int = 15, n: int = 1024, mib: int = 64, threads:
     The SGEMM is ``torch.mm`` of two ``n × n`` fp32 matrices (2n³ FLOPs), the copy a
     ``mib`` MiB ``Tensor.copy_``; each the median of ``repeats`` after warm-up. These are the
     host device's ``peak_fp32_gflops`` and ``mem_bw_gbps`` (measured, not a datasheet).
+
+    Seed 003 §III-B.
     """
     torch.set_num_threads(threads)
     pc = _clock(clock)
