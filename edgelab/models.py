@@ -299,6 +299,7 @@ class _MnasBlock(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """One inference on a batch ``x`` (seed 003 §II-D zoo; the class names its paper)."""
         return x + self.conv(x) if self.use_res else self.conv(x)
 
 
@@ -423,12 +424,12 @@ SURVEY_MODELS = ("alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2")
 
 
 def list_models() -> list[str]:
-    """Names accepted by :func:`build`."""
+    """Names accepted by :func:`build` (seed 003 §II-D)."""
     return list(ZOO)
 
 
 def spec(name: str) -> ModelSpec:
-    """The zoo entry for ``name``, or an error listing the valid names."""
+    """The zoo entry for ``name``, or an error listing the valid names (seed 003 §II-D)."""
     if name not in ZOO:
         raise unknown_name("model", name, ZOO)
     return ZOO[name]
@@ -444,7 +445,10 @@ def build(name: str, seed: int = 0) -> nn.Module:
 
 
 def example_input(name: str, batch: int = 1, input_shape: tuple[int, ...] | None = None) -> torch.Tensor:
-    """A seeded example input of the model's paper input size (or ``input_shape``)."""
+    """A seeded example input of the model's paper input size (or ``input_shape``).
+
+    Seed 003 §II-D.
+    """
     shape = tuple(input_shape) if input_shape is not None else spec(name).input_shape
     g = torch.Generator().manual_seed(0)
     return torch.randn((batch, *shape), generator=g)

@@ -218,7 +218,7 @@ def test_cli_unwritable_cache_is_a_runtime_failure(tmp_path: Path,
     blocker = tmp_path / "blocker"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("EDGELAB_CACHE", str(blocker / "cache"))
-    monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: pytest.fail("measured"))
+    monkeypatch.setattr(calibrate.measure, "run_process", lambda *a, **k: pytest.fail("measured"))
     got, out, err = run_captured("calibrate", "--models", "digits_mlp", "digits_cnn")
     assert got == 1
     _one_line(err)

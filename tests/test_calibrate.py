@@ -1,15 +1,17 @@
-"""Fast tests of edgelab.hardware.calibrate (issue 2, items 6 and 9): no timed assertions."""
+"""Fast tests of edgelab.hardware.calibrate (measure, fit, score the host CPU): no timed assertions."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from edgelab.hardware import calibrate, cost
+from edgelab.hardware import calibrate, cost, host
 from edgelab.hardware.catalog import Device, device_names, get_device
 from edgelab.hardware.profile import profile_model
 
@@ -17,10 +19,10 @@ SMALL = ["digits_mlp", "digits_cnn", "alexnet"]
 PEAKS = {"gemm_gflops": 80.0, "copy_gbps": 15.0}
 
 
-def _truth(names: list[str], seed: int = 0) -> tuple[Device, calibrate._Design]:
+def _truth(names: list[str], seed: int = 0) -> tuple[Device, calibrate.Design]:
     """A host device whose parameters lie in the fit's own parameter space."""
-    layers = __import__("pandas").concat([calibrate._layer_frame(n, None) for n in names])
-    design = calibrate._design_for(layers)
+    layers = pd.concat([calibrate.layer_frame(n, None) for n in names])
+    design = calibrate.design_for(layers)
     rng = np.random.default_rng(seed)
     th = design.theta0() + rng.normal(0, 0.3, design.size)
     params = design.unpack(th)
@@ -72,8 +74,8 @@ def test_leave_one_out_never_sees_the_held_out_model(monkeypatch):
         seen.append((set(exclude), res.trained_on))
         return res
 
-    monkeypatch.setattr(calibrate, "fit_host", spy)
-    table, summary, layers = calibrate.score(meas)
+    monkeypatch.setattr(calibrate.fit, "fit_host", spy)
+    table, summary, layers = calibrate.score_held_out(meas)
     for n in SMALL:
         assert any(ex == {n} for ex, _ in seen), f"no leave-one-out fit for {n}"
     for ex, trained in seen:
@@ -126,15 +128,15 @@ def test_host_device_json_is_atomic_and_round_trips(tmp_path, monkeypatch):
     prof = profile_model("digits_cnn")
     assert cost.model_latency(prof, "host") == pytest.approx(cost.model_latency(prof, dev))
     # a crash mid-write leaves the old file: the new text goes to a temp file first
-    real_replace = calibrate.os.replace
+    real_replace = os.replace
 
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(calibrate.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         calibrate.save_host_device(Device("host", "edge", "cpu", 1, 1, 1, 1, 1))
-    monkeypatch.setattr(calibrate.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert calibrate.load_host_device() == dev
     assert [p.name for p in tmp_path.iterdir()] == ["host_device.json"]
     path.write_text("{not json")
@@ -168,7 +170,7 @@ def test_cli_json_has_the_headline_keys(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
     dev, _ = _truth(SMALL)
     fake = iter(_runs(SMALL, dev, processes=2, noise=0.05))
-    monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
+    monkeypatch.setattr(calibrate.measure, "run_process", lambda *a, **k: next(fake))
     assert cli_calibrate.cmd_calibrate(_args()) == 0
     out = json.loads(capsys.readouterr().out)  # nothing but one JSON object on stdout
     for k in ("within_10pct", "within_20pct", "family_within_20pct"):
@@ -187,7 +189,7 @@ def test_cli_table_and_bad_input(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path))
     dev, _ = _truth(SMALL)
     fake = iter(_runs(SMALL, dev, processes=1))
-    monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
+    monkeypatch.setattr(calibrate.measure, "run_process", lambda *a, **k: next(fake))
     assert cli_calibrate.cmd_calibrate(_args(format="table", processes=1, no_save=True)) == 0
     text = capsys.readouterr().out
     assert "within ±10%" in text and "alexnet" in text
@@ -201,11 +203,11 @@ def test_cli_table_and_bad_input(tmp_path, monkeypatch, capsys):
 
 
 def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
-    layers = __import__("pandas").concat(
-        [calibrate._layer_frame(n, None) for n in ("mobilenet_v2_0.5", "alexnet")])
-    design = calibrate._design_for(layers)
+    layers = pd.concat(
+        [calibrate.layer_frame(n, None) for n in ("mobilenet_v2_0.5", "alexnet")])
+    design = calibrate.design_for(layers)
     th = np.random.default_rng(1).normal(0, 0.5, design.size)
-    out = calibrate._alias_unseen(th, design, seen={"ReLU", "conv", "linear"})
+    out = calibrate.alias_unseen(th, design, seen={"ReLU", "conv", "linear"})
     for w in ("eff", "oh", "mem"):
         assert out[design.i_key[w]["ReLU6"]] == th[design.i_key[w]["ReLU"]]
     assert out[design.i_ckey["ReLU6"]] == th[design.i_ckey["ReLU"]]
@@ -214,12 +216,12 @@ def test_unseen_relu6_borrows_relus_fit_but_a_seen_one_keeps_its_own():
     untouched = np.delete(np.arange(design.size), [design.i_key[w]["ReLU6"] for w in
                                                    ("eff", "oh", "mem")] + [design.i_ckey["ReLU6"]])
     assert np.array_equal(out[untouched], th[untouched])
-    assert np.array_equal(calibrate._alias_unseen(th, design, seen={"ReLU", "ReLU6"}), th)
+    assert np.array_equal(calibrate.alias_unseen(th, design, seen={"ReLU", "ReLU6"}), th)
 
 
 def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch, capsys):
-    """Issue 10, item 6: two models of one family leave no family to hold out; the family
-    figures are null/"n/a" (never NaN) and the host device is still written."""
+    """Two models of one family leave no family to hold out; the family figures are
+    null/"n/a" (never NaN) and the host device is still written."""
     from edgelab.cli import calibrate as cli_calibrate
     from edgelab.cli import run_captured
 
@@ -227,7 +229,7 @@ def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch
     names = ["digits_mlp", "digits_cnn"]
     dev, _ = _truth(names)
     fake = iter(_runs(names, dev, processes=2, noise=0.02) + _runs(names, dev, processes=2))
-    monkeypatch.setattr(calibrate, "_run_process", lambda *a, **k: next(fake))
+    monkeypatch.setattr(calibrate.measure, "run_process", lambda *a, **k: next(fake))
     assert cli_calibrate.cmd_calibrate(_args(models=names)) == 0
     text = capsys.readouterr().out
     assert "NaN" not in text
@@ -249,8 +251,8 @@ def test_one_family_reports_not_applicable_and_still_saves(tmp_path, monkeypatch
 
 
 def test_unwritable_cache_fails_before_measuring(tmp_path, monkeypatch):
-    """Issue 10, item 4: EDGELAB_CACHE that cannot be written fails in one line, exit 1,
-    before any measurement runs."""
+    """EDGELAB_CACHE that cannot be written fails in one line, exit 1, before any measurement
+    runs."""
     from edgelab.cli import run_captured
 
     blocker = tmp_path / "a-file"
@@ -260,10 +262,34 @@ def test_unwritable_cache_fails_before_measuring(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("measured before checking the cache folder")
 
-    monkeypatch.setattr(calibrate, "_run_process", boom)
+    monkeypatch.setattr(calibrate.measure, "run_process", boom)
     code, out, err = run_captured("calibrate", "--models", "digits_mlp", "digits_cnn")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "host device" in err and str(blocker / "cache") in err and "EDGELAB_CACHE" in err
     with pytest.raises(OSError, match="EDGELAB_CACHE"):
         calibrate.run_calibration(["digits_mlp", "digits_cnn"])
+
+
+def test_a_measurement_process_runs_in_a_fresh_interpreter():
+    """run_process starts a new Python that runs measure_in_process and returns its JSON."""
+    out = calibrate.run_process(["digits_mlp"], repeats=1, warmup=0, threads=1, clock="thread",
+                                progress=False)
+    assert out["threads"] == 1 and out["pid"] != os.getpid()
+    assert out["peaks"]["gemm_gflops"] > 0 and out["peaks"]["copy_gbps"] > 0
+    (m,) = out["models"]
+    assert m["model"] == "digits_mlp" and set(m["layers"]) == set(profile_model("digits_mlp")
+                                                                  .table["layer"])
+    meas = calibrate.measurements_from_runs([out, out], {"processes": 2})
+    assert meas.models["spread_pct"].tolist() == [0.0]
+    assert meas.layers["measured_s"].notna().all()
+
+
+def test_host_device_json_keeps_inf_nan_and_tuples():
+    for dev in (_truth(SMALL)[0], get_device("rpi4")):  # a fitted device; inf roofline_p, NaN int8
+        d = json.loads(json.dumps(host.device_to_json(dev), allow_nan=False))  # JSON-safe
+        assert host.device_from_json({**d, "unknown_key": 1}) == dev
+    d = host.device_to_json(get_device("rpi4"))
+    assert d["roofline_p"] == "inf" and d["peak_int8_gops"] is None
+    with pytest.raises(ValueError, match="active_power_w"):
+        host.device_from_json({**d, "active_power_w": -1.0})

@@ -169,7 +169,7 @@ def test_device_cold_and_fault_fields_validated_and_used():
     prof = profile_model("vgg11")
     t0 = cost.layer_latency(prof, base)
     extra = cost.layer_latency(prof, dev) - t0
-    static = cost._layer_static(prof)
+    static = cost.layer_static(prof)
     used = ~static["free"]
     relu = (prof.table["module"] == "ReLU").to_numpy()
     tau = cost.reuse_time(t0, static["prev"], static["wrap"])

@@ -103,3 +103,16 @@ def test_alloc_bytes_counts_fresh_output_memory_only():
     out = 4 * 6 * 6 * 4
     assert t["output_bytes"].tolist() == [out] * 5
     assert t["alloc_bytes"].tolist() == [out, 0, out, 0, 0]
+
+
+def test_profile_from_table_defaults_to_a_chain_and_names_missing_columns():
+    from edgelab.errors import ParameterError
+    from edgelab.hardware.profile import profile_from_table
+
+    live = profile_model("alexnet")
+    stored = profile_from_table("alexnet", live.table.astype({"macs": float}), live.input_bytes)
+    assert stored.is_chain and stored.graph is None and stored.output_layer == live.n_layers - 1
+    assert stored.table["macs"].dtype == np.int64
+    assert np.array_equal(stored.cut_bytes(), live.cut_bytes())  # alexnet is a chain
+    with pytest.raises(ParameterError, match="flops"):
+        profile_from_table("x", live.table.drop(columns=["flops"]), 4)

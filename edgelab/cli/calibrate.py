@@ -1,6 +1,6 @@
 """``edgelab calibrate``: measure this CPU, fit the "host" device, print the accuracy table.
 
-Seed 003 §III-B (where a DNN runs, and how fast, decides the EI level). Progress goes to stderr; ``--format json`` prints
+Seed 003 §III-B: does the cost model predict this CPU? Progress goes to stderr; ``--format json`` prints
 only one JSON object on stdout, whose top level carries ``within_10pct``, ``within_20pct``,
 ``family_within_20pct`` (shares 0..1), ``layer_median_ape`` and ``model_median_ape``
 (percent), the rest of the summary, and the per-model rows under ``models``.
@@ -23,13 +23,13 @@ TABLE_COLUMNS = [
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``calibrate`` subcommand to the ``edgelab`` parser."""
+    """Add the ``calibrate`` subcommand to the ``edgelab`` parser (seed 003 §III-B)."""
     p = subparsers.add_parser(
         "calibrate",
         help="measure per-layer and whole-model latency on this CPU, fit the 'host' device "
              "and print how well the cost model predicts it (leave-one-out)",
         description="Measure this CPU, fit the host device and print the accuracy table "
-                    "(seed 003 §III-B).")
+                    "(leave one model out and one family out; seed 003 §III-B).")
     p.add_argument("--models", nargs="+", metavar="M", default=None,
                    help="zoo models to measure (default: all; at least 2)")
     p.add_argument("--repeats", type=int, default=30, help="timed passes per process (≥ 1)")
@@ -60,14 +60,15 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Run :func:`edgelab.hardware.calibrate.run_calibration` and print the accuracy table."""
+    """Run :func:`edgelab.hardware.calibrate.run_calibration` and print the accuracy table.
+
+    Seed 003 §III-B.
+    """
     from edgelab.hardware import calibrate
-    from edgelab.models import spec
 
     _check(args)
     if args.models is not None:
-        for m in args.models:
-            spec(m)  # unknown names fail before any measurement
+        calibrate.check_models(args.models)  # unknown names fail before any measurement
     rep = calibrate.run_calibration(
         models=args.models, repeats=args.repeats, processes=args.processes,
         warmup=getattr(args, "warmup", 5), threads=args.threads, progress=True,
@@ -86,7 +87,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def format_summary(s: dict[str, Any]) -> str:
-    """The headline figures beside the noise floor and the targets, one per line."""
+    """The headline figures beside the noise floor and the targets, one per line.
+
+    Seed 003 §III-B.
+    """
     def pct(v: Any) -> str:
         return "n/a" if v is None else f"{100 * v:.0f}%"
 

@@ -11,8 +11,8 @@ of shipping an activation. The model here is a roofline per layer:
 ``s(M, N, K) = Π x/(x + x½)`` shrinks the efficiency of small GEMMs (conv, dwconv, linear as
 M output pixels × N output channels × K reduction depth), and ``max`` may be softened to
 ``(c^p + m^p)^(1/p)``; both are neutral (``x½ = 0``, ``p = inf``) for catalog devices and
-fitted for the host CPU by :mod:`edgelab.hardware.calibrate` (see ``Device``), as are two more terms
-that are off for catalog devices: the cost of page-faulting a large fresh output
+fitted for the host CPU by :mod:`edgelab.hardware.calibrate` (see ``Device``), as are two more
+terms that are off for catalog devices: the cost of page-faulting a large fresh output
 (:func:`fault_term`) and a cache-cold penalty that grows with the time since the layer's kind
 last ran (:func:`reuse_time`, :func:`cold_term`).
     t_link  = RTT + uplink bytes / uplink bandwidth + downlink bytes / downlink bandwidth
@@ -35,13 +35,16 @@ from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.profile import Profile
 
 FAMILIES = ("conv", "dwconv", "linear", "other")
-_FREE_OPS = ("reshape",)  # views: flatten, dropout at inference, identity
+#: Op kinds that run no kernel and cost nothing (views: flatten, dropout at inference,
+#: identity); the profiler (:mod:`edgelab.hardware.profile`) names them ``reshape``. The host
+#: calibration (:mod:`edgelab.hardware.calibrate`) marks the same layers free.
+FREE_OPS = ("reshape",)
 
 
 def check_profile(profile: object, name: str = "profile") -> Profile:
     """Return ``profile`` if it is a :class:`~edgelab.hardware.profile.Profile`, else raise
     :class:`~edgelab.errors.ParameterTypeError` naming ``name`` (a model name is not a profile:
-    ``edgelab.hardware.profile.profile_model(name)`` makes one)."""
+    ``edgelab.hardware.profile.profile_model(name)`` makes one; seed 003 §V-C.2)."""
     hint = (f"a Profile, e.g. edgelab.hardware.profile.profile_model({profile!r})"
             if isinstance(profile, str) else "a Profile (edgelab.hardware.profile.profile_model(name))")
     return instance(name, profile, Profile, hint)
@@ -103,8 +106,15 @@ def gemm_dims(profile: Profile) -> np.ndarray:
     return out
 
 
-def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
-    """Per-layer arrays of a profile that do not depend on the device (cached on the profile)."""
+def layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
+    """Per-layer arrays of a profile that do not depend on the device (cached on the profile).
+
+    Keys (seed 003 §V-C.2's per-layer cost inputs): ``flops`` and ``moved`` (input + output +
+    weight bytes), ``(L,)``; ``keys`` (the distinct ``(op, family, module)`` of the layers) and
+    ``which`` (each layer's index into ``keys``); ``free`` (a view, :data:`FREE_OPS`: costs 0);
+    ``dims`` (:func:`gemm_dims`); ``alloc`` (fresh output bytes); ``prev`` and ``wrap``
+    (:func:`reuse_index`).
+    """
     cached = profile.__dict__.get("_layer_static")
     if cached is not None and len(cached["flops"]) == profile.n_layers:
         return cached
@@ -121,7 +131,7 @@ def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
         "moved": (t["input_bytes"] + t["output_bytes"] + t["weight_bytes"]).to_numpy(dtype=np.float64),
         "keys": keys,
         "which": np.array([col[k] for k in layer_keys], dtype=np.int64),
-        "free": t["op"].isin(_FREE_OPS).to_numpy(),
+        "free": t["op"].isin(FREE_OPS).to_numpy(),
         "dims": gemm_dims(profile),
         "alloc": (t["alloc_bytes"].to_numpy(dtype=np.float64) if "alloc_bytes" in t.columns
                   else np.zeros(len(t))),
@@ -134,7 +144,8 @@ def _layer_static(profile: Profile) -> dict[str, np.ndarray | list]:
 
 def cost_key(op: str, family: str, module: str = "") -> str:
     """The key that names a layer's fitted parameters: its family for GEMM layers (``conv``,
-    ``dwconv``, ``linear``), else its module (``ReLU``, ``BatchNorm2d``, ``add``...) or op."""
+    ``dwconv``, ``linear``), else its module (``ReLU``, ``BatchNorm2d``, ``add``...) or op
+    (seed 003 §III-B)."""
     return family if family in GEMM_FAMILIES else (module or op)
 
 
@@ -192,6 +203,8 @@ def cold_term(reuse_s: np.ndarray, cold: np.ndarray, halfsat_s: np.ndarray,
 
     ``reuse_s`` (τ, seconds since the layer's kind last ran, :func:`reuse_time`) and ``cold``
     are ``(D, L)``; ``halfsat_s`` (τ½) and ``hill`` (h) are ``(D,)``. ``cold = 0`` disables it.
+
+    Seed 003 §III-B.
     """
     tau = np.maximum(np.asarray(reuse_s, dtype=np.float64), 0.0)
     hs = np.asarray(halfsat_s, dtype=np.float64)[:, None]
@@ -221,6 +234,8 @@ def fault_term(alloc: np.ndarray, per_byte: np.ndarray, threshold: np.ndarray) -
     system and is returned on free, so each call page-faults it in again (on the host, by
     ``tests/benchmarks/bench_cold.py``: a conv with a 12.8 MB output, 6,241 faults and 16.8 ms
     of system time a call). ``per_byte = 0`` disables it.
+
+    Seed 003 §III-B.
     """
     a = np.asarray(alloc, dtype=np.float64)[None, :]
     pb = np.asarray(per_byte, dtype=np.float64)[:, None]
@@ -238,6 +253,8 @@ def host_terms(t: np.ndarray, free: np.ndarray, alloc: np.ndarray, prev: np.ndar
     :func:`fault_term` first, then :func:`cold_term` on the time since each layer's kind last
     ran (:func:`reuse_time` of those times). Shared by :func:`layer_latency_grid` and the host
     calibration's fit, like :func:`roofline`, so the two cannot drift apart.
+
+    Seed 003 §III-B.
     """
     t = np.where(free, 0.0, t + fault_term(alloc, fault_per_byte, fault_threshold))
     t = t + cold_term(reuse_time(t, prev, wrap, segments), cold, cold_halfsat_s, cold_hill)
@@ -255,6 +272,8 @@ def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.nda
     are ``(D,)``. The cache-cold term (:func:`cold_term`) is added on top of it.
     Shared by :func:`layer_latency_grid` and the host calibration's fit, so the fitted device
     and the formula cannot drift apart.
+
+    Seed 003 §III-B.
     """
     hs = np.asarray(halfsat, dtype=np.float64)
     sat = np.where(hs > 0, dims[None] / (dims[None] + hs), 1.0).prod(axis=2)  # (D, L)
@@ -277,7 +296,7 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     """
     check_profile(profile)
     devs = _device_list(devices)
-    s = _layer_static(profile)
+    s = layer_static(profile)
     keys, which = s["keys"], s["which"]
     eff = np.array([[d.eff_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]  # (D, L)
     oh = np.array([[d.overhead_for(o, f, m) for o, f, m in keys] for d in devs])[:, which]
@@ -307,7 +326,10 @@ def layer_latency(profile: Profile, device: Device | str) -> np.ndarray:
 
 
 def model_latency(profile: Profile, device: Device | str) -> float:
-    """Whole-model latency in seconds on one device: Σ layers + per-inference overhead."""
+    """Whole-model latency in seconds on one device: Σ layers + per-inference overhead.
+
+    Seed 003 §III-B.
+    """
     dev = get_device(device)
     return float(layer_latency(profile, dev).sum() + dev.model_overhead_s)
 
@@ -365,7 +387,10 @@ def device_energy(active_w: np.ndarray | float, compute_s: np.ndarray | float, l
 
 
 def peak_activation_bytes(profile: Profile) -> int:
-    """Largest input+output activation of any layer: a lower bound on working memory."""
+    """Largest input+output activation of any layer: a lower bound on working memory.
+
+    Seed 003 §III-B.
+    """
     t = check_profile(profile).table
     return int((t["input_bytes"] + t["output_bytes"]).max())
 
@@ -501,7 +526,10 @@ def cost(
 
 
 def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
-    """The profile table with latency and energy of each layer on ``device`` appended."""
+    """The profile table with latency and energy of each layer on ``device`` appended.
+
+    Seed 003 §V-C.2.
+    """
     check_profile(profile)
     dev = get_device(device)
     t = profile.table.copy()

@@ -16,6 +16,10 @@ Counting rules (stated, so that nobody mixes MACs and FLOPs):
   what crosses the network on a split after the layer. ``alloc_bytes``: the part of the output
   in fresh memory (0 for an in-place ReLU or a view), which the host cost model charges for
   page faults when it is large (:func:`edgelab.hardware.cost.fault_term`).
+
+A :class:`Profile` is plain data (a DataFrame and index lists): building, storing and costing
+one needs no torch. Only tracing a model does (:func:`profile`, :func:`profile_model`, which
+import :mod:`edgelab.hardware.trace` when called).
 """
 
 from __future__ import annotations
@@ -23,150 +27,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
-import torch.fx
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
-from edgelab import models as _models
 from edgelab._validate import integer_in, show
 from edgelab.errors import InputShapeError, ParameterError, ParameterTypeError, ProfileError
+
+if TYPE_CHECKING:  # torch is imported only where a model is traced (edgelab.hardware.trace)
+    import torch
+    import torch.fx
+    from torch import nn
+
+    from edgelab.hardware.trace import Trace
 
 COLUMNS = [
     "layer", "op", "family", "module", "out_shape", "macs", "flops", "params",
     "weight_bytes", "input_bytes", "output_bytes", "alloc_bytes",
 ]
-
-_ACT = (nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Hardswish, nn.LeakyReLU,
-        nn.Hardsigmoid, nn.ELU)
-_ACT_FN = {torch.relu, torch.nn.functional.relu, torch.nn.functional.relu6, torch.sigmoid,
-           torch.tanh, torch.nn.functional.gelu, torch.nn.functional.silu}
-_ADD_FN = {"add", "mul", "sub", "truediv", "iadd", "imul"}
-
-
-def _numel(x: Any) -> int:
-    if isinstance(x, torch.Tensor):
-        return x.numel()
-    if isinstance(x, list | tuple):
-        return sum(_numel(v) for v in x)
-    return 0
-
-
-def _tensors(x: Any) -> list[torch.Tensor]:
-    if isinstance(x, torch.Tensor):
-        return [x]
-    if isinstance(x, list | tuple):
-        return [t for v in x for t in _tensors(v)]
-    if isinstance(x, dict):
-        return [t for v in x.values() for t in _tensors(v)]
-    return []
-
-
-def _alloc_bytes(out: Any, inputs: Any) -> int:
-    """Bytes of the output tensors that do not share storage with an input (fresh memory):
-    0 for an in-place op (``ReLU(inplace=True)``) or a view (flatten, dropout at inference)."""
-    seen = {t.untyped_storage()._cdata for t in _tensors(inputs)}  # works on "meta" too
-    return sum(t.numel() * t.element_size() for t in _tensors(out)
-               if t.untyped_storage()._cdata not in seen)
-
-
-def _nbytes(x: Any) -> int:
-    return sum(t.numel() * t.element_size() for t in _tensors(x))
-
-
-def _shape(x: Any) -> str:
-    if isinstance(x, torch.Tensor):
-        return "x".join(str(d) for d in x.shape)
-    if isinstance(x, list | tuple):
-        return ",".join(_shape(v) for v in x)
-    return ""
-
-
-def _classify(node: torch.fx.Node, mod: nn.Module | None, out: Any, inputs: list[Any]) -> tuple[str, str, int]:
-    """Return (op, family, extra FLOPs not seen by FlopCounterMode) for one node."""
-    n_out = _numel(out)
-    n_in = _numel(inputs[0]) if inputs else 0
-    if mod is not None:
-        if isinstance(mod, nn.Conv2d | nn.Conv1d | nn.Conv3d):
-            depthwise = mod.groups > 1 and mod.groups == mod.in_channels
-            bias = n_out if mod.bias is not None else 0
-            return ("dwconv" if depthwise else "conv"), ("dwconv" if depthwise else "conv"), bias
-        if isinstance(mod, nn.Linear):
-            return "linear", "linear", (n_out if mod.bias is not None else 0)
-        if isinstance(mod, nn.modules.batchnorm._BatchNorm):
-            return "bn", "other", 2 * n_out
-        if isinstance(mod, _ACT):
-            return "act", "other", n_out
-        if isinstance(mod, nn.MaxPool2d | nn.AvgPool2d | nn.MaxPool1d | nn.AvgPool1d):
-            k = mod.kernel_size if isinstance(mod.kernel_size, tuple) else (mod.kernel_size,) * 2
-            return "pool", "other", n_out * math.prod(k)
-        if isinstance(mod, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d | nn.AdaptiveAvgPool1d):
-            return "pool", "other", max(n_in, n_out)
-        if isinstance(mod, nn.LocalResponseNorm):
-            return "lrn", "other", (2 * mod.size + 3) * n_out
-        if isinstance(mod, nn.Dropout | nn.Identity | nn.Flatten):
-            return "reshape", "other", 0
-        if isinstance(mod, nn.Softmax | nn.LogSoftmax):
-            return "softmax", "other", 3 * n_out
-        return type(mod).__name__.lower(), "other", 0
-    target = node.target
-    name = getattr(target, "__name__", str(target))
-    if target in _ACT_FN or name in {"relu", "relu_", "sigmoid", "tanh"}:
-        return "act", "other", n_out
-    if name in _ADD_FN:
-        return "add", "other", n_out
-    if name in {"cat", "stack"}:
-        return "cat", "other", 0
-    if name in {"flatten", "view", "reshape", "getitem", "getattr", "size", "contiguous",
-                "permute", "transpose", "squeeze", "unsqueeze", "chunk", "split"}:
-        return "reshape", "other", 0
-    if name in {"adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "mean"}:
-        return "pool", "other", max(n_in, n_out)
-    if name in {"softmax", "log_softmax"}:
-        return "softmax", "other", 3 * n_out
-    return name, "other", n_out
-
-
-class _Recorder(torch.fx.Interpreter):
-    """Runs the graph node by node, counting each node's FLOPs and bytes."""
-
-    def __init__(self, gm: torch.fx.GraphModule) -> None:
-        super().__init__(gm)
-        self.rows: list[dict[str, Any]] = []
-        self.node_out: dict[str, Any] = {}
-
-    def run_node(self, n: torch.fx.Node) -> Any:
-        if n.op in ("placeholder", "output", "get_attr"):
-            out = super().run_node(n)
-            self.node_out[n.name] = out
-            return out
-        args, kwargs = self.fetch_args_kwargs_from_env(n)
-        inputs = [a for a in torch.fx.node.map_aggregate((args, kwargs), lambda v: v)[0]
-                  if isinstance(a, torch.Tensor | list | tuple)] if args else []
-        counter = FlopCounterMode(display=False)
-        with counter:
-            out = getattr(self, n.op)(n.target, args, kwargs)
-        mod = self.fetch_attr(n.target) if n.op == "call_module" else None
-        op, family, extra = _classify(n, mod, out, list(args))
-        counted = counter.get_total_flops()
-        params = sum(p.numel() for p in mod.parameters()) if mod is not None else 0
-        pbytes = sum(p.numel() * p.element_size() for p in mod.parameters()) if mod is not None else 0
-        in_bytes = sum(_nbytes(a) for a in args if isinstance(a, torch.Tensor | list | tuple))
-        del inputs
-        self.rows.append({
-            "layer": n.name, "op": op, "family": family,
-            "module": type(mod).__name__ if mod is not None else getattr(n.target, "__name__", str(n.target)),
-            "out_shape": _shape(out), "macs": counted // 2, "flops": counted + extra,
-            "params": params, "weight_bytes": pbytes, "input_bytes": in_bytes,
-            "output_bytes": _nbytes(out), "alloc_bytes": _alloc_bytes(out, (args, kwargs)),
-        })
-        self.node_out[n.name] = out
-        return out
-
+_INT_COLUMNS = ("macs", "flops", "params", "weight_bytes", "input_bytes", "output_bytes",
+                "alloc_bytes")
 
 @dataclass
 class Profile:
@@ -186,16 +67,19 @@ class Profile:
 
     @property
     def n_layers(self) -> int:
-        """Number of layers (rows of the table)."""
+        """Number of layers (rows of the table) (seed 003 §V-C.2)."""
         return len(self.table)
 
     @property
     def is_chain(self) -> bool:
-        """True when every layer reads only the layer before it (a chain, as Neurosurgeon assumes)."""
+        """True when every layer reads only the layer before it (a chain, as Neurosurgeon assumes).
+
+        Seed 003 §V-C.2.
+        """
         return all(p == [i - 1] for i, p in enumerate(self.preds))
 
     def totals(self) -> dict[str, float]:
-        """Whole-model totals: MACs, FLOPs, params, weight bytes."""
+        """Whole-model totals: MACs, FLOPs, params, weight bytes (seed 003 §II-D)."""
         t = self.table
         return {"macs": int(t["macs"].sum()), "flops": int(t["flops"].sum()),
                 "params": int(t["params"].sum()), "weight_bytes": int(t["weight_bytes"].sum())}
@@ -206,6 +90,8 @@ class Profile:
         Split ``k`` runs layers ``0..k-1`` on the first device and the rest on the second; the
         bytes sent are every activation (or the input) produced before the cut and read after it.
         ``k = n_layers`` sends nothing.
+
+        Seed 003 §V-C.2.
         """
         n = self.n_layers
         out_b = self.table["output_bytes"].to_numpy(dtype=np.float64)
@@ -228,15 +114,27 @@ class Profile:
         return crossing
 
 
-def _trace(model: nn.Module, name: str) -> torch.fx.GraphModule:
-    try:
-        return torch.fx.symbolic_trace(model)
-    except Exception as e:  # fx raises many kinds of errors on dynamic control flow
-        raise ProfileError(
-            f"cannot trace module {name!r} ({type(model).__name__}) with torch.fx: "
-            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. "
-            "Make data-dependent control flow static, or wrap the offending submodule as a leaf."
-        ) from None
+def profile_from_table(name: str, table: pd.DataFrame, input_bytes: int,
+                       preds: list[list[int]] | None = None, output_layer: int = -1) -> Profile:
+    """A :class:`Profile` from a per-layer table (a stored profile or a hand-made one; no torch).
+
+    ``table`` needs the :data:`COLUMNS` (``alloc_bytes`` and ``module`` may be missing); the
+    integer columns are cast to int64. ``preds`` defaults to a chain (each layer reads the one
+    before it, the first the input) and ``output_layer`` to the last layer's index when
+    ``preds`` is not given (seed 003 §V-C.2).
+    """
+    missing = [c for c in COLUMNS if c not in table.columns and c not in ("alloc_bytes", "module")]
+    if missing:
+        raise ParameterError(f"table: missing columns {missing} (need {COLUMNS})")
+    t = table.reset_index(drop=True).copy()
+    for c in _INT_COLUMNS:
+        if c in t.columns:
+            t[c] = t[c].astype("int64")
+    if preds is None:
+        preds = [[i - 1] for i in range(len(t))]
+        output_layer = len(t) - 1 if output_layer == -1 else output_layer
+    return Profile(name=name, table=t, graph=None, input_bytes=int(input_bytes),
+                   preds=[list(p) for p in preds], output_layer=int(output_layer))
 
 
 def profile(model: nn.Module, example_input: torch.Tensor, name: str | None = None) -> Profile:
@@ -245,48 +143,25 @@ def profile(model: nn.Module, example_input: torch.Tensor, name: str | None = No
     Works for DAG models (residual, inception): the table is in topological order and the
     ``torch.fx`` graph is kept on the result for the partition algorithms.
     """
+    from edgelab.hardware.trace import trace_module
+
     name = name or type(model).__name__
-    if not isinstance(model, nn.Module):
-        raise ProfileError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(example_input, torch.Tensor):
-        raise ProfileError(f"example_input must be a torch.Tensor, got {type(example_input).__name__}")
-    gm = _trace(model, name)
-    rec = _Recorder(gm)
-    try:
-        with torch.no_grad():
-            rec.run(example_input)
-    except Exception as e:
-        raise ProfileError(
-            f"module {name!r} ({type(model).__name__}) failed on an input of shape "
-            f"{tuple(example_input.shape)}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-        ) from None
-    table = pd.DataFrame(rec.rows, columns=COLUMNS)
-    for c in ("macs", "flops", "params", "weight_bytes", "input_bytes", "output_bytes",
-              "alloc_bytes"):
+    return _from_trace(name, trace_module(model, example_input, name))
+
+
+def _from_trace(name: str, tr: Trace) -> Profile:
+    table = pd.DataFrame(tr.rows, columns=COLUMNS)
+    for c in _INT_COLUMNS:
         table[c] = table[c].astype("int64")
-    index = {r["layer"]: i for i, r in enumerate(rec.rows)}
-    preds: list[list[int]] = []
-    output_layer = -1
-    for node in gm.graph.nodes:
-        if node.op == "output":
-            srcs = [a.name for a in node.all_input_nodes]
-            output_layer = index.get(srcs[0], -1) if srcs else -1
-        if node.name not in index:
-            continue
-        ps = sorted({index.get(a.name, -1) for a in node.all_input_nodes
-                     if a.op != "get_attr"})
-        preds.append(ps)
-    return Profile(name=name, table=table, graph=gm, input_bytes=int(example_input.numel()
-                   * example_input.element_size()), preds=preds, output_layer=output_layer)
+    return Profile(name=name, table=table, graph=tr.graph, input_bytes=tr.input_bytes,
+                   preds=tr.preds, output_layer=tr.output_layer)
 
 
 @lru_cache(maxsize=32)
 def _zoo_profile(name: str, batch: int, input_shape: tuple[int, ...] | None) -> Profile:
-    shape = input_shape or _models.spec(name).input_shape
-    with torch.device("meta"):
-        model = _models.spec(name).build().eval()
-        x = torch.empty((batch, *shape))
-    return profile(model, x, name=name)
+    from edgelab.hardware.trace import trace_zoo_model
+
+    return _from_trace(name, trace_zoo_model(name, batch, input_shape))
 
 
 #: largest batch :func:`profile_model` accepts
@@ -305,11 +180,15 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
     :class:`~edgelab.errors.ParameterError` naming ``batch`` or ``input_shape`` (the CLI's
     ``--batch``/``--input``) when they are out of range or the model cannot run on that input
     (e.g. VGG's classifier is sized for 224×224).
+
+    Seed 003 §II-D.
     """
     if not isinstance(name, str):
         raise ParameterTypeError(f"name must be a zoo model name (str), got "
                                  f"{type(name).__name__} {show(name)}")
-    spec = _models.spec(name)  # validates the name
+    from edgelab import models  # the zoo builds torch modules: imported when a model is profiled
+
+    spec = models.spec(name)  # validates the name
     batch = integer_in("batch", batch, 1, MAX_BATCH)
     if input_shape is not None:
         want = len(spec.input_shape)
@@ -345,7 +224,10 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """Parse ``"3x224x224"`` into ``(3, 224, 224)``; raise ``ValueError`` naming ``--input``."""
+    """Parse ``"3x224x224"`` into ``(3, 224, 224)``; raise ``ValueError`` naming ``--input``.
+
+    Seed 003 §II-D.
+    """
     try:
         shape = tuple(int(v) for v in str(text).lower().replace("×", "x").split("x"))
     except ValueError:

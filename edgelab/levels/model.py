@@ -173,6 +173,7 @@ class Scenario:
         # bounded so that requests × bytes stays far from float overflow
         positive("request_rate_hz", self.request_rate_hz, allow_zero=True, at_most=1e9)
         positive("horizon_s", self.horizon_s, allow_zero=True, at_most=1e12)
+
         choice("objective", self.objective, OBJECTIVES)
 
     def replace(self, **changes: object) -> Scenario:

@@ -1,4 +1,4 @@
-"""Benchmark: how well the cost model predicts measured latency on this CPU (issue 2, item 9).
+"""Benchmark: how well the cost model predicts measured latency on this CPU (seed 003 §III-B).
 
 Printed figures, not a timed test (pytest does not collect this file). Runs the full protocol
 of :mod:`edgelab.hardware.calibrate` on every zoo model (≥ 10, batch 1, one thread): the reference
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_summary(rep.summary))
     print()
-    print("targets (issue 2, item 9):")
+    print("targets (edgelab.hardware.calibrate.TARGETS):")
     s = rep.summary
     for key, (op, target) in calibrate.TARGETS.items():
         v = s.get(key)

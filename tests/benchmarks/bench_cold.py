@@ -1,4 +1,4 @@
-"""Benchmark: the two effects behind the host cost model's cold and fault terms (issue 2).
+"""Benchmark: the two effects behind the host cost model's cold and fault terms (seed 003 §III-B).
 
 Printed figures, not a timed test (pytest does not collect this file). One thread, the
 thread's CPU clock (as :mod:`edgelab.hardware.calibrate` measures), medians of repeated calls.
