@@ -19,16 +19,10 @@ from edgelab.hardware.profile import profile_model
 from edgelab.inference.partition import best_split, best_three_tier, dads
 
 CHILD = textwrap.dedent('''
-    import json, sys
+    import sys
+    sys.modules["torch"] = None  # blocked before anything of edgelab is imported
+    import json
     import pandas as pd
-    # edgelab.hardware is made torch-free by its own test (tests/test_torch_free.py); load it
-    # first so that this test checks the planner itself, then block torch for what follows.
-    import edgelab.hardware.cost, edgelab.hardware.profile
-    for name in [m for m in sys.modules if m == "torch" or m.startswith("torch.")]:
-        del sys.modules[name]
-    sys.modules["torch"] = None
-    for name in [m for m in sys.modules if m.startswith("edgelab.inference")]:
-        del sys.modules[name]
 
     from edgelab.hardware.profile import Profile
     from edgelab.inference import partition
