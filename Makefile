@@ -36,14 +36,14 @@ reproduce-full: $(RUNTIME)
 
 ## The whole test suite, notebooks included, and the linter.
 test: $(TESTS)
-	$(BIN)/ruff check edgelab tests tools
+	$(BIN)/ruff check edgelab tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	    --nbval-cell-timeout 300 --nbval-sanitize-with tests/golden/sanitize.cfg tests/golden
 
 lint: $(TESTS)
-	$(BIN)/ruff check edgelab tests tools
+	$(BIN)/ruff check edgelab tests
 
 ## Printed benchmarks (ratios, not timed tests).
 bench: $(TESTS)
