@@ -207,9 +207,12 @@ def test_a_stalled_chapter_is_rerun_once_and_then_fails_naming_the_cell(tmp_path
 
 
 # ============================================================================ real kernels
-def test_interact_cells_run_quietly_over_ipc_without_echo(tmp_path: Path) -> None:
+def test_interact_cells_run_quietly_over_ipc_without_echo(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Widget cells run; Output widgets keep their outputs without echoing them to the kernel;
     the kernel uses IPC sockets, and its own stderr goes to the kernel log, not the console."""
+    private_tmp = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))  # short: socket paths
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     src = _notebook(
         tmp_path / "in.ipynb", "x = 1",
         "import ipywidgets as w\nfrom ipykernel import get_connection_info\n"
@@ -230,7 +233,8 @@ def test_interact_cells_run_quietly_over_ipc_without_echo(tmp_path: Path) -> Non
     assert outputs and "k = 6" in json.dumps(outputs)  # the captured print is kept
     assert out.cells[-1].outputs[0]["text"].strip() == "ipc"
     assert log.exists() and "TCP" not in log.read_text()
-    assert not list(Path(tempfile.gettempdir()).glob("edgelab-k*/k-*"))  # sockets removed
+    assert list(private_tmp.iterdir()) == []  # the IPC folder and its sockets are removed
+    private_tmp.rmdir()
 
 
 def test_reproduce_checks_the_kernel_once_up_front(tmp_path: Path) -> None:
