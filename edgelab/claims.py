@@ -28,6 +28,10 @@ verdict stated per row rather than decided afterwards, written in this small gra
 - ``none`` -- a claim a laptop cannot re-check (forecasts, ImageNet-scale training, garbled
   cells): the verdict is *not checked*.
 
+Every row not marked ``reproducible_here = yes`` says why in ``not_reproducible_reason``, one of
+:data:`NOT_REPRODUCIBLE_REASONS`; the column is empty exactly for reproducible rows, and
+:func:`validate_reasons` (run whenever the table is read) refuses anything else.
+
 Anything else is *differs*. A value of the wrong kind (a boolean for a numeric rule, NaN)
 is refused by :func:`check_value` when the chapter records it. :func:`tolerance` is the
 relative tolerance of a ``within_rel`` rule, for tables that show it beside ours.
@@ -52,7 +56,7 @@ from edgelab.errors import EdgelabError, unknown_name
 __all__ = [
     "MATCHES", "SAME_DIRECTION", "DIFFERS", "NOT_CHECKED", "VERDICTS", "REPORTED_CSV", "Rule",
     "parse_rule", "check_value", "evaluate", "tolerance", "reported", "reported_table",
-    "claim_ids",
+    "claim_ids", "NOT_REPRODUCIBLE_REASONS", "REASON_COLUMN", "validate_reasons",
 ]
 
 #: The reported-results table under ``data/``: one row per survey claim.
@@ -64,6 +68,22 @@ DIFFERS = "differs"
 NOT_CHECKED = "not checked"
 
 VERDICTS = (MATCHES, SAME_DIRECTION, DIFFERS, NOT_CHECKED)
+
+#: The column of ``data/reported.csv`` that says why a claim is not reproducible here.
+REASON_COLUMN = "not_reproducible_reason"
+
+#: Why a claim is not re-checkable on a laptop (``reproducible_here`` != ``yes``):
+#: a market forecast or motivational statistic, ImageNet-scale training, a system tied to
+#: hardware we do not have, a theoretical result, a cell too garbled to compare with, or
+#: ``chapter-to-come``: a debt, a claim a coming chapter (issues 13-17) turns into a verdict.
+NOT_REPRODUCIBLE_REASONS = (
+    "forecast",
+    "imagenet-scale",
+    "specific-hardware",
+    "theory",
+    "garbled",
+    "chapter-to-come",
+)
 
 
 @dataclass(frozen=True)
@@ -234,9 +254,43 @@ def _load_reported(path: str, mtime_ns: int) -> pd.DataFrame:
     dup = df["claim_id"][df["claim_id"].duplicated()].tolist()
     if dup:
         raise EdgelabError(f"{path}: duplicate claim_id(s): {', '.join(dup)}")
+    validate_reasons(df, source=path)
     for col in ("reported_low", "reported_high"):
         df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="raise").astype(float)
     return df
+
+
+def validate_reasons(table: pd.DataFrame, *, source: str = REPORTED_CSV) -> None:
+    """Check the ``not_reproducible_reason`` column of a reported-claims table.
+
+    Every row whose ``reproducible_here`` is not ``yes`` must hold one of
+    :data:`NOT_REPRODUCIBLE_REASONS`; a reproducible row must leave it empty. Raises
+    :class:`~edgelab.errors.EdgelabError` naming the claim, its value and the allowed values.
+    """
+    for col in ("claim_id", "reproducible_here", REASON_COLUMN):
+        if col not in table.columns:
+            raise EdgelabError(f"{source} has no {col} column")
+    allowed = ", ".join(NOT_REPRODUCIBLE_REASONS)
+    for cid, here, reason in zip(
+        table["claim_id"], table["reproducible_here"], table[REASON_COLUMN], strict=True
+    ):
+        here = str(here).strip()
+        reason = str(reason).strip()
+        if here == "yes":
+            if reason:
+                raise EdgelabError(
+                    f"{source}: claim {cid!r} is reproducible here, so {REASON_COLUMN} must be "
+                    f"empty, got {reason!r}"
+                )
+        elif not reason:
+            raise EdgelabError(
+                f"{source}: claim {cid!r} is not reproducible here (reproducible_here="
+                f"{here!r}) but has no {REASON_COLUMN}; give one of: {allowed}"
+            )
+        elif reason not in NOT_REPRODUCIBLE_REASONS:
+            raise EdgelabError(
+                f"{source}: claim {cid!r} has {REASON_COLUMN}={reason!r}; allowed values: {allowed}"
+            )
 
 
 def _reported_df(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from edgelab.claims import NOT_CHECKED, VERDICTS, evaluate
+from edgelab.claims import NOT_CHECKED, NOT_REPRODUCIBLE_REASONS, REASON_COLUMN, VERDICTS, evaluate
 from edgelab.errors import EdgelabError
 from edgelab.pipeline.results import RUNS, ChapterResult
 from edgelab.record import (
@@ -27,7 +27,14 @@ from edgelab.record import (
     reported_table,
 )
 
-__all__ = ["SUMMARY_COLUMNS", "compile_summary", "regenerate_survey_tables", "summary_counts"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "UNCOVERED_COLUMNS",
+    "compile_summary",
+    "reason_counts",
+    "regenerate_survey_tables",
+    "summary_counts",
+]
 
 SUMMARY_COLUMNS = [
     "claim_id",
@@ -42,6 +49,17 @@ SUMMARY_COLUMNS = [
     "verdict_rule",
     "reason",
     "chapter",
+    "source",
+]
+#: Columns of ``OUT/summary_uncovered.csv``: the reported claims no chapter recorded.
+UNCOVERED_COLUMNS = [
+    "claim_id",
+    "system",
+    "metric",
+    "reported_value",
+    "reproducible_here",
+    REASON_COLUMN,
+    "verdict_rule",
     "source",
 ]
 SURVEY_TABLES = {
@@ -182,15 +200,6 @@ def compile_summary(
 
     atomic_write_text(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, rows))
     uncovered = [r for r in rep.to_dict("records") if r["claim_id"] not in covered]
-    unc_cols = [
-        "claim_id",
-        "system",
-        "metric",
-        "reported_value",
-        "reproducible_here",
-        "verdict_rule",
-        "source",
-    ]
     unc_rows = [
         [
             u["claim_id"],
@@ -198,12 +207,13 @@ def compile_summary(
             u["metric"],
             u["reported_value"],
             u["reproducible_here"],
+            u[REASON_COLUMN],
             u["verdict_rule"],
             f"{u['seed_file'][:3]} {u['section_or_table']}".strip(),
         ]
         for u in uncovered
     ]
-    atomic_write_text(out / "summary_uncovered.csv", _csv_text(unc_cols, unc_rows))
+    atomic_write_text(out / "summary_uncovered.csv", _csv_text(UNCOVERED_COLUMNS, unc_rows))
     regenerate_survey_tables(out, rep, covered)
 
     # ---- summary.md (deterministic too: no times, no absolute paths)
@@ -280,8 +290,17 @@ def compile_summary(
     ]
     md += [f"- `{u['claim_id']}`: {u['system']}, {u['metric']}: {u['reported_value']}" for u in can]
     md += ["", f"### Not re-checkable here (rule `none`) ({len(cannot)})", ""]
+    by_reason = reason_counts(cannot)
+    if cannot:
+        md.append(
+            "By reason (`chapter-to-come` is a debt: a coming chapter turns each into a verdict):"
+        )
+        md.append("")
+        md.append(_md_table(["reason", "claims"], [[k, v] for k, v in by_reason.items()]))
     md += [
-        f"- `{u['claim_id']}`: {u['system']}, {u['metric']}: {u['reported_value']}" for u in cannot
+        f"- `{u['claim_id']}` ({u[REASON_COLUMN] or 'no reason given'}): {u['system']}, "
+        f"{u['metric']}: {u['reported_value']}"
+        for u in cannot
     ]
     md += [
         "",
@@ -353,6 +372,21 @@ def regenerate_survey_tables(
     return written
 
 
+
+
+def reason_counts(claims: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Count reported claims (rows of ``data/reported.csv`` as dicts) by ``not_reproducible_reason``.
+
+    Keys follow :data:`~edgelab.claims.NOT_REPRODUCIBLE_REASONS`' order and only reasons that
+    occur are kept; a row without a reason counts under ``""``, any other value after the
+    known ones. The summary shows this for the uncovered claims (issue 12, item 6).
+    """
+    counts: dict[str, int] = {}
+    for c in claims:
+        key = str(c.get(REASON_COLUMN, "") or "").strip()
+        counts[key] = counts.get(key, 0) + 1
+    order = {r: i for i, r in enumerate(NOT_REPRODUCIBLE_REASONS)}
+    return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
 def summary_counts(out: str | os.PathLike[str]) -> dict[str, int]:
