@@ -13,6 +13,7 @@ A chapter's ``parameters`` cell holds ``quick = True``, ``seed = 0``, ``out_dir 
     rec.metric("vgg16_macs", 1.55e10, units="MACs")  # OUT/tables/02_dl_primer__metrics.json
     rec.claim("vgg16_macs", value=1.55e10, units="MACs", setting="224x224, batch 1")
     rec.timing("profile_s", 0.12)                    # OUT/timings/02_dl_primer.json
+    rec.claim("x_gain", 0.4, full_mode_only=True)    # quick summary: "run full mode to check ..."
     reported("vgg16_macs")["reported_value"]         # '15.5G MACs', verbatim from the survey
 
 Everything under ``OUT/tables/`` is deterministic (fixed float format, sorted JSON keys), so
@@ -179,10 +180,21 @@ class Recorder:
     ``chapter`` should be the notebook's file stem (``"02_dl_primer"``): the pipeline relies
     on it to attribute outputs and to clear them before a re-run. ``out_dir=None`` means
     :func:`default_out_dir` (``./edgelab-out``, gitignored) so an interactive run also gets files.
+    ``quick`` (optional) is the chapter's mode, stored in the claims JSON so the summary knows
+    it without a pipeline manifest; ``None`` leaves it to the manifest of ``edgelab reproduce``.
     """
 
-    def __init__(self, chapter: str, out_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        chapter: str,
+        out_dir: str | os.PathLike[str] | None = None,
+        *,
+        quick: bool | None = None,
+    ) -> None:
         self.chapter = _check_name("chapter", chapter)
+        if quick is not None and not isinstance(quick, (bool, np.bool_)):
+            raise ValueError(f"quick must be True, False or None, got {quick!r}")
+        self.quick = None if quick is None else bool(quick)
         self.out_dir = Path(out_dir) if out_dir not in (None, "") else default_out_dir()
         self.tables_dir = self.out_dir / TABLES
         self.timings_dir = self.out_dir / TIMINGS
@@ -232,6 +244,7 @@ class Recorder:
         units: str = "",
         setting: str = "",
         note: str = "",
+        full_mode_only: bool = False,
     ) -> dict[str, Any]:
         """Record our value for a claim of ``data/reported.csv`` (a row of the summary).
 
@@ -241,7 +254,14 @@ class Recorder:
         ``range`` rules, a boolean or signed number for ``direction:`` rules. Units that do
         not agree with the row's units raise a warning (the summary notes it too). Written to
         ``OUT/tables/<chapter>__claims.json``. Returns the reported row, for display.
+
+        ``full_mode_only=True`` marks a claim whose quick-mode value cannot decide it (issue 12,
+        item 4): a quick run's summary then says "run full mode to check this claim" instead of
+        a verdict, a full run's summary gives the verdict as usual. Stored as
+        ``"full_mode_only": true`` in the claim's record (absent when False).
         """
+        if not isinstance(full_mode_only, (bool, np.bool_)):
+            raise ValueError(f"full_mode_only must be True or False, got {full_mode_only!r}")
         row = reported(claim_id)
         check_value(parse_rule(row["verdict_rule"]), value, claim_id=claim_id)
         if units and not units_agree(units, row["units"]):
@@ -256,10 +276,12 @@ class Recorder:
             "setting": setting,
             "note": note,
         }
-        atomic_write_text(
-            self.path("claims", ".json"),
-            dumps_json({"chapter": self.chapter, "claims": self._claims}),
-        )
+        if full_mode_only:
+            self._claims[claim_id]["full_mode_only"] = True
+        doc: dict[str, Any] = {"chapter": self.chapter, "claims": self._claims}
+        if self.quick is not None:
+            doc["quick"] = self.quick
+        atomic_write_text(self.path("claims", ".json"), dumps_json(doc))
         return row
 
     def timing(self, name: str, seconds: float) -> None:

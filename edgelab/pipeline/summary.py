@@ -2,6 +2,17 @@
 
 :func:`compile_summary` writes ``OUT/summary.csv`` / ``summary.md`` and regenerates seed 003's
 Table 2 (training systems) and Table 4 (inference systems) with an ``edgelab`` column.
+
+Quick and full mode tell the same story (issue 12, item 4): a claim recorded with
+``rec.claim(..., full_mode_only=True)`` gets the verdict :data:`FULL_MODE_ONLY` ("run full mode
+to check this claim") in a quick run and its real verdict in a full run. The nightly compares
+its two runs with :func:`compare_verdicts`::
+
+    edgelab reproduce --quick --out out-quick && edgelab reproduce --full --out out-full
+    python -c "from edgelab.pipeline.summary import compare_verdicts as c; import sys; \
+    d = c('out-quick', 'out-full'); print(*d, sep='\n'); sys.exit(bool(d))"
+
+CI checks the quick verdicts against ``tests/expected_verdicts.csv`` (the full-mode verdicts).
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +39,9 @@ from edgelab.record import (
 )
 
 __all__ = [
+    "FULL_MODE_ONLY",
+    "compare_verdicts",
+    "read_verdicts",
     "SUMMARY_COLUMNS",
     "UNCOVERED_COLUMNS",
     "compile_summary",
@@ -35,6 +49,9 @@ __all__ = [
     "regenerate_survey_tables",
     "summary_counts",
 ]
+
+#: The verdict column of a full-mode-only claim in a quick run (counted apart in summary.md).
+FULL_MODE_ONLY = "run full mode to check this claim"
 
 SUMMARY_COLUMNS = [
     "claim_id",
@@ -126,7 +143,10 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def _load_claims(out: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """(chapter, claim_id, record) for every claim in OUT/tables/*__claims.json, sorted."""
+    """(chapter, claim_id, record) for every claim in OUT/tables/*__claims.json, sorted.
+
+    A file-level ``"quick"`` (the Recorder's mode) is copied into each record as ``"_quick"``.
+    """
     found = []
     for p in sorted((out / TABLES).glob("*__claims.json")):
         try:
@@ -135,6 +155,8 @@ def _load_claims(out: Path) -> list[tuple[str, str, dict[str, Any]]]:
             raise EdgelabError(f"{p} is not valid JSON: {e}") from None
         chapter = doc.get("chapter") or p.name.split("__")[0]
         for cid, rec in sorted(doc.get("claims", {}).items()):
+            if isinstance(doc.get("quick"), bool):
+                rec = {**rec, "_quick": doc["quick"]}
             found.append((chapter, cid, rec))
     return sorted(found, key=lambda t: (t[1], t[0]))
 
@@ -145,6 +167,17 @@ def _load_manifests(out: Path) -> list[dict[str, Any]]:
         with contextlib.suppress(OSError, ValueError):
             ms.append(json.loads(p.read_text(encoding="utf-8")))
     return ms
+
+
+def _manifest_quick(manifests: Sequence[dict[str, Any]]) -> dict[str, bool]:
+    """Chapter name -> whether its run was quick, from the manifests' recorded parameters."""
+    modes: dict[str, bool] = {}
+    for m in manifests:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            params = json.loads(m.get("inputs", {}).get("parameters", ""))
+            if isinstance(params.get("quick"), bool):
+                modes[m["name"]] = params["quick"]
+    return modes
 
 
 def compile_summary(
@@ -162,6 +195,8 @@ def compile_summary(
     by_id = {r["claim_id"]: r for r in rep.to_dict("records")}
     rows: list[list[Any]] = []
     covered: dict[str, list[dict[str, Any]]] = {}
+    manifests = _load_manifests(out)
+    quick_by_chapter = _manifest_quick(manifests)
     for chapter, cid, rec in _load_claims(out):
         value = rec.get("value")
         r = by_id.get(cid)
@@ -180,6 +215,10 @@ def compile_summary(
             low = None if math.isnan(r["reported_low"]) else r["reported_low"]
             high = None if math.isnan(r["reported_high"]) else r["reported_high"]
             verdict, reason = evaluate(r["verdict_rule"], value, low, high)
+        quick = rec.get("_quick", quick_by_chapter.get(chapter))
+        if rec.get("full_mode_only") and quick:
+            verdict = FULL_MODE_ONLY
+            reason = "full-mode-only claim: the quick run's value cannot decide it"
         row = {
             "claim_id": cid,
             "system": r["system"],
@@ -217,7 +256,6 @@ def compile_summary(
     regenerate_survey_tables(out, rep, covered)
 
     # ---- summary.md (deterministic too: no times, no absolute paths)
-    manifests = _load_manifests(out)
     md: list[str] = ["# edgelab reproduction summary", ""]
     modes = sorted({m.get("inputs", {}).get("parameters", "") for m in manifests} - {""})
     if modes:
@@ -255,7 +293,10 @@ def compile_summary(
             )
             md.append(f"- **{m['name']}** failed at {res.describe_failure()}")
         md.append("")
-    counts = {v: sum(1 for r in rows if r[SUMMARY_COLUMNS.index("verdict")] == v) for v in VERDICTS}
+    counts = {
+        v: sum(1 for r in rows if r[SUMMARY_COLUMNS.index("verdict")] == v)
+        for v in (*VERDICTS, FULL_MODE_ONLY)
+    }
     md += [f"## Claims reproduced ({len(rows)})", ""]
     md.append(", ".join(f"{k}: {v}" for k, v in counts.items()) + "\n")
     if rows:
@@ -400,3 +441,43 @@ def summary_counts(out: str | os.PathLike[str]) -> dict[str, int]:
     for r in rows[1:]:
         counts[r[i]] = counts.get(r[i], 0) + 1
     return counts
+
+
+def read_verdicts(out: str | os.PathLike[str]) -> dict[str, str]:
+    """``claim_id -> verdict`` from ``OUT/summary.csv`` (a claim recorded twice: ``chapter:id``).
+
+    Raises :class:`~edgelab.errors.EdgelabError` when OUT has no summary.
+    """
+    path = Path(out) / "summary.csv"
+    if not path.exists():
+        raise EdgelabError(f"{path} does not exist: run edgelab reproduce first")
+    rows = read_csv_rows(path)
+    head = rows[0]
+    ic, iv, ich = head.index("claim_id"), head.index("verdict"), head.index("chapter")
+    ids = [r[ic] for r in rows[1:]]
+    return {
+        (r[ic] if ids.count(r[ic]) == 1 else f"{r[ich]}:{r[ic]}"): r[iv] for r in rows[1:]
+    }
+
+
+def compare_verdicts(
+    quick: str | os.PathLike[str] | Mapping[str, str],
+    full: str | os.PathLike[str] | Mapping[str, str],
+) -> list[str]:
+    """Where a quick run's verdicts tell another story than a full run's (issue 12, item 4).
+
+    Each side is an OUT folder or a ``claim_id -> verdict`` mapping. A quick verdict of
+    :data:`FULL_MODE_ONLY` agrees with any full verdict; a claim present on one side only is a
+    difference. Returns one line per difference, sorted; empty when the stories agree.
+    """
+    q = dict(quick) if isinstance(quick, Mapping) else read_verdicts(quick)
+    f = dict(full) if isinstance(full, Mapping) else read_verdicts(full)
+    diffs = []
+    for cid in sorted(set(q) | set(f)):
+        if cid not in q:
+            diffs.append(f"{cid}: not recorded in quick mode (full: {f[cid]})")
+        elif cid not in f:
+            diffs.append(f"{cid}: not recorded in full mode (quick: {q[cid]})")
+        elif q[cid] != f[cid] and q[cid] != FULL_MODE_ONLY:
+            diffs.append(f"{cid}: quick {q[cid]!r} vs full {f[cid]!r}")
+    return diffs
