@@ -70,3 +70,21 @@ def test_between_devices_sweep_and_best_of():
     assert r["latency_s"] == plan.latency_s and r["speedup"] == plan.speedup
     v, setting = P.best_of(dd, "modnn", model="AlexNet")
     assert v == dd["speedup"].max() and setting.startswith("AlexNet, best of 4 settings")
+
+
+def test_neurosurgeon_gains_against_the_papers_baseline_and_the_better_endpoint():
+    g = P.neurosurgeon_gains(["alexnet"], ["rpi4", "jetson-nano"], ["t4"], ["3g", "wifi5"])
+    assert len(g) == 4
+    # All-on-server (the paper's cloud-only baseline) is one of the splits the search compares,
+    # and never better than the better endpoint: the gain against it is at least the other one.
+    np.testing.assert_allclose(g["latency_gain_vs_server"], g["all_server_s"] / g["latency_s"])
+    assert (g["latency_gain_vs_server"] >= g["latency_gain"] * (1 - 1e-12)).all()
+    assert (g["latency_gain"] >= 1.0 - 1e-12).all()
+    assert (g["energy_reduction_vs_server_pct"] >= g["energy_reduction_pct"] - 1e-9).all()
+    assert (g["energy_reduction_pct"] >= -1e-9).all()
+    best = np.minimum(g["all_device_s"], g["all_server_s"])
+    np.testing.assert_allclose(g["latency_gain"], best / g["latency_s"])
+    # Shipping the raw input over 3G is slower than over Wi-Fi, so cloud-only loses more there.
+    slow = g[g["link"] == "3g"].set_index("device")["latency_gain_vs_server"]
+    fast = g[g["link"] == "wifi5"].set_index("device")["latency_gain_vs_server"]
+    assert (slow >= fast).all()
