@@ -75,7 +75,8 @@ REASON_COLUMN = "not_reproducible_reason"
 #: Why a claim is not re-checkable on a laptop (``reproducible_here`` != ``yes``):
 #: a market forecast or motivational statistic, ImageNet-scale training, a system tied to
 #: hardware we do not have, a theoretical result, a cell too garbled to compare with, or
-#: ``chapter-to-come``: a debt, a claim a coming chapter (issues 13-17) turns into a verdict.
+#: ``chapter-to-come``: a debt, a claim a coming chapter (compression, caching and
+#: filtering, gradient compression, decentralised training) turns into a verdict.
 NOT_REPRODUCIBLE_REASONS = (
     "forecast",
     "imagenet-scale",

@@ -255,8 +255,8 @@ class Recorder:
         not agree with the row's units raise a warning (the summary notes it too). Written to
         ``OUT/tables/<chapter>__claims.json``. Returns the reported row, for display.
 
-        ``full_mode_only=True`` marks a claim whose quick-mode value cannot decide it (issue 12,
-        item 4): a quick run's summary then says "run full mode to check this claim" instead of
+        ``full_mode_only=True`` marks a claim whose quick-mode value cannot decide it (too
+        little training in seconds): a quick run's summary then says "run full mode to check this claim" instead of
         a verdict, a full run's summary gives the verdict as usual. Stored as
         ``"full_mode_only": true`` in the claim's record (absent when False).
         """

@@ -3,7 +3,7 @@
 :func:`compile_summary` writes ``OUT/summary.csv`` / ``summary.md`` and regenerates seed 003's
 Table 2 (training systems) and Table 4 (inference systems) with an ``edgelab`` column.
 
-Quick and full mode tell the same story (issue 12, item 4): a claim recorded with
+Quick and full mode tell the same story: a claim recorded with
 ``rec.claim(..., full_mode_only=True)`` gets the verdict :data:`FULL_MODE_ONLY` ("run full mode
 to check this claim") in a quick run and its real verdict in a full run. The nightly compares
 its two runs with :func:`compare_verdicts`::
@@ -420,7 +420,7 @@ def reason_counts(claims: Sequence[dict[str, Any]]) -> dict[str, int]:
 
     Keys follow :data:`~edgelab.claims.NOT_REPRODUCIBLE_REASONS`' order and only reasons that
     occur are kept; a row without a reason counts under ``""``, any other value after the
-    known ones. The summary shows this for the uncovered claims (issue 12, item 6).
+    known ones. The summary shows this for the uncovered claims.
     """
     counts: dict[str, int] = {}
     for c in claims:
@@ -464,7 +464,7 @@ def compare_verdicts(
     quick: str | os.PathLike[str] | Mapping[str, str],
     full: str | os.PathLike[str] | Mapping[str, str],
 ) -> list[str]:
-    """Where a quick run's verdicts tell another story than a full run's (issue 12, item 4).
+    """Where a quick run's verdicts tell another story than a full run's.
 
     Each side is an OUT folder or a ``claim_id -> verdict`` mapping. A quick verdict of
     :data:`FULL_MODE_ONLY` agrees with any full verdict; a claim present on one side only is a
