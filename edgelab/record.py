@@ -50,6 +50,7 @@ from edgelab.claims import (
     reported,
     reported_table,
 )
+from edgelab.tables import FormattedTable
 
 __all__ = [
     "Recorder",
@@ -209,12 +210,17 @@ class Recorder:
         """Where ``name`` of this chapter is written: ``OUT/tables/<chapter>__<name><suffix>``."""
         return self.tables_dir / f"{self.chapter}__{name}{suffix}"
 
-    def table(self, name: str, df: pd.DataFrame, *, index: bool | None = None) -> Path:
+    def table(self, name: str, df: pd.DataFrame | FormattedTable, *,
+              index: bool | None = None) -> Path:
         """Write ``df`` as ``OUT/tables/<chapter>__<name>.csv`` (atomic, fixed float format).
 
         ``index=None`` writes the index only when it carries information (named or not
         0..n-1). ``metrics`` and ``claims`` are reserved names. Returns the path written.
+        A :class:`~edgelab.tables.FormattedTable` (what a chapter shows) is written as its raw
+        numbers: recorded tables stay machine-readable, formatting is for display only.
         """
+        if isinstance(df, FormattedTable):
+            df = df.raw
         _check_name("table", name)
         if name in ("metrics", "claims"):
             raise ValueError(f"table name {name!r} is reserved for rec.{name[:-1]}()")

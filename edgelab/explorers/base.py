@@ -9,6 +9,14 @@ current state). :meth:`update` runs both; :meth:`set` changes several controls a
 An explorer with a ``summary`` :class:`ipywidgets.HTML` may implement :meth:`describe`, whose
 text :meth:`update` puts there after each compute.
 
+**A static figure behind every widget.** Shown in a notebook, an explorer publishes one display
+bundle (:meth:`Explorer.mime_bundle`) holding the live widget
+(``application/vnd.jupyter.widget-view+json``), a PNG of its initial state (``image/png``) and a
+line of text (``text/plain``). A live front end (JupyterLab, Notebook 7, VS Code) renders the
+widget; a reader without a kernel or without widget state (an executed notebook on GitHub,
+nbconvert HTML, a book built from the notebooks) falls back to the PNG and sees the plot that
+the widget would show first, instead of ``VBox(children=...)``.
+
 The chapters' explorers: :mod:`edgelab.explorers.levels` (seed 003 §III-B),
 :mod:`edgelab.explorers.paradigms` (seed 001 §II, seed 003 §III-A),
 :mod:`edgelab.explorers.primer` (seed 003 §II-D and §V-C.1).
@@ -16,10 +24,14 @@ The chapters' explorers: :mod:`edgelab.explorers.levels` (seed 003 §III-B),
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
-__all__ = ["Explorer", "render_png", "set_controls"]
+__all__ = ["Explorer", "STATIC_DPI", "figure_png", "render_png", "set_controls"]
+
+#: Resolution of the static PNG published with every explorer (the live output's too).
+STATIC_DPI = 80
 
 
 class Explorer:
@@ -64,8 +76,15 @@ class Explorer:
             self.draw()
 
     def draw(self) -> None:
-        """Redraw the figure into :attr:`output` as a PNG, whatever the matplotlib backend."""
-        render_png(self.output, self.figure())
+        """Redraw the figure into :attr:`output` as a PNG, whatever the matplotlib backend
+        (the PNG is kept for :meth:`static_png`)."""
+        from IPython.display import Image, clear_output, display
+
+        data = figure_png(self.figure())
+        self._png = (self.n_updates, data)
+        with self.output:
+            clear_output(wait=True)
+            display(Image(data=data, format="png"))
 
     def set(self, **values: Any) -> Explorer:
         """Set several controls by attribute name with observers paused, then update once."""
@@ -78,24 +97,66 @@ class Explorer:
         by_id = {id(v): k for k, v in vars(self).items()}
         return [by_id[id(c)] for c in self.controls if id(c) in by_id]
 
+    def static_png(self) -> bytes:
+        """PNG bytes of :meth:`figure` in the current state (the static copy of the widget);
+        the one :meth:`draw` made last, when it is of the current state."""
+        cached = getattr(self, "_png", None)
+        if cached is not None and cached[0] == self.n_updates:
+            return cached[1]
+        return figure_png(self.figure())
+
+    def static_text(self) -> str:
+        """The ``text/plain`` line of the display bundle: what the static figure shows."""
+        names = ", ".join(self.control_names())
+        return (f"{type(self).__name__}: static figure of the initial state (live controls: "
+                f"{names}; run the notebook to use them)")
+
+    def mime_bundle(self) -> dict[str, Any]:
+        """The display bundle: the live widget's view, a PNG of the current state, a text line.
+
+        Front ends with a widget manager render ``application/vnd.jupyter.widget-view+json``;
+        static renderers (nbconvert, GitHub, a book) the ``image/png``. An explorer without a
+        widget (``widget = None``) publishes the PNG and the text only.
+        """
+        bundle: dict[str, Any] = {}
+        view = getattr(self.widget, "_repr_mimebundle_", None)
+        if view is not None:
+            data = view()
+            if isinstance(data, tuple):  # (data, metadata)
+                data = data[0]
+            bundle.update(data or {})
+        bundle["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        bundle["text/plain"] = self.static_text()
+        return bundle
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return self.mime_bundle()
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.mime_bundle(), raw=True)
 
 
-def render_png(output: Any, fig: Any, dpi: int = 80) -> None:
-    """Show ``fig`` in an ``ipywidgets.Output`` as a PNG (works with any matplotlib backend),
-    replacing what was there, and close the figure. Shared by every explorer."""
+def figure_png(fig: Any, dpi: int = STATIC_DPI) -> bytes:
+    """PNG bytes of a matplotlib figure (any backend), closing the figure."""
     import matplotlib.pyplot as plt
-    from IPython.display import Image, clear_output, display
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
+    return buf.getvalue()
+
+
+def render_png(output: Any, fig: Any, dpi: int = STATIC_DPI) -> None:
+    """Show ``fig`` in an ``ipywidgets.Output`` as a PNG (works with any matplotlib backend),
+    replacing what was there, and close the figure. Shared by every explorer."""
+    from IPython.display import Image, clear_output, display
+
+    data = figure_png(fig, dpi)
     with output:
         clear_output(wait=True)
-        display(Image(data=buf.getvalue(), format="png"))
+        display(Image(data=data, format="png"))
 
 
 def set_controls(explorer: Any, values: dict[str, Any], valid: str) -> None:
