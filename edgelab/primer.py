@@ -382,8 +382,10 @@ def upload_times(payload_bytes: Mapping[str, float] | None = None,
             get_link(n)  # helpful error for unknown names
         lk = lk.set_index("name").loc[names].reset_index()
     nbytes = np.array(list(pl.values()), dtype=np.float64)[None, :]
+    # a duty-cycled link (LoRa, 1 %) holds the sender 1 / duty_cycle times the air time
+    duty = np.array([get_link(n).duty_cycle for n in lk["name"]], dtype=np.float64)[:, None]
     secs = _cost.transfer_time(nbytes, lk["uplink_mbps"].to_numpy()[:, None],
-                               lk["rtt_ms"].to_numpy()[:, None] / 1e3)
+                               lk["rtt_ms"].to_numpy()[:, None] / 1e3, duty)
     return pd.DataFrame(secs, index=pd.Index(lk["name"], name="link"), columns=list(pl))
 
 

@@ -54,7 +54,7 @@ def test_split_costs_consistent_with_cost_and_whole_model():
         assert c["latency_s"] == pytest.approx(sc.latency_s[0, k])
         assert c["device_energy_j"] == pytest.approx(sc.device_energy_j[0, k])
     assert sc.latency_s[0, n] == pytest.approx(cost.model_latency(p, "rpi4"))
-    assert sc.uplink_bytes[0, 0] == p.input_bytes
+    assert sc.uplink_bytes[0, 0] == p.raw_input_bytes == p.input_bytes // 4  # uint8 image
     assert sc.server_s[0, n] == 0 and sc.device_s[0, 0] == 0
 
 

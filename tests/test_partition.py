@@ -288,8 +288,10 @@ def test_jalad_accuracy_and_costs():
         P.lossy_split_costs(p, "cortex-m7", "edge-server-cpu", "ble", 0.5, 32).latency_s,
         base.latency_s)
     lossy = P.lossy_split_costs(p, "cortex-m7", "edge-server-cpu", "ble", 0.5, 8)
-    assert np.all(lossy.uplink_bytes[0, :n] < base.uplink_bytes[0, :n] / 3.4)
-    assert np.all(lossy.latency_s[0, :n] < base.latency_s[0, :n])
+    assert np.all(lossy.uplink_bytes[0, 1:n] < base.uplink_bytes[0, 1:n] / 3.4)
+    assert lossy.uplink_bytes[0, 0] == base.uplink_bytes[0, 0] == 64  # the uint8 image as is
+    assert np.all(lossy.latency_s[0, 1:n] < base.latency_s[0, 1:n])
+    assert lossy.latency_s[0, 0] == pytest.approx(base.latency_s[0, 0], rel=1e-12)
     assert lossy.latency_s[0, n] == base.latency_s[0, n]
     grid = np.logspace(-2, 2, 9)
     plan = P.jalad_plan(p, "cortex-m7", "edge-server-cpu", "ble", grid, df, max_drop=0.01)

@@ -67,7 +67,7 @@ def test_levels_inference_latency_and_energy_are_the_cost_model(sc):
     p = profile_model(sc.model)
     dev, edge, cloud = get_device(sc.device), get_device(sc.edge), get_device(sc.cloud)
     lk = get_link(sc.link)
-    in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
+    in_b, res_b = float(p.raw_input_bytes), float(p.table["output_bytes"].iloc[-1])
     hop_s, up_s, down_s, rtt = _hop(sc.link, in_b, res_b, sc.bandwidth_mbps)
     wan_s = _hop(sc.wan, in_b, res_b, sc.wan_mbps)[0]
 
@@ -108,7 +108,7 @@ def test_levels_training_exchanges_are_the_cost_model(sc):
     df = levels.evaluate(sc).set_index("level")
     p = profile_model(sc.model)
     lk = get_link(sc.link)
-    data_b = float(sc.train_samples) * float(p.input_bytes)
+    data_b = float(sc.train_samples) * float(p.raw_input_bytes)
     up_s, down_s, rtt = _hop(sc.link, data_b, 0.0, sc.bandwidth_mbps)[1:]
     radio = cost.device_energy(0.0, 0.0, lk, up_s, down_s, rtt, 0.0, 0.0)
     for lv in ("CI", "L1", "L2", "L3", "L4", "L5"):  # raw training data leaves the device
@@ -124,7 +124,7 @@ def test_levels_training_exchanges_are_the_cost_model(sc):
 @given(sc=scenarios)
 def test_transmission_latency_is_transfer_time(sc):
     p = profile_model(sc.model)
-    in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
+    in_b, res_b = float(p.raw_input_bytes), float(p.table["output_bytes"].iloc[-1])
     t = levels.transmission_latency(sc)
     edge = _hop(sc.link, in_b, res_b, sc.bandwidth_mbps)[0]
     _close(t["to_edge_s"], edge)
@@ -137,7 +137,7 @@ def test_levels_bandwidth_grid_overrides_both_directions(sc, bws):
     g = levels.bandwidth_grid(sc, np.array(bws))
     p = profile_model(sc.model)
     lk = get_link(sc.link)
-    in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
+    in_b, res_b = float(p.raw_input_bytes), float(p.table["output_bytes"].iloc[-1])
     up, down = cost.link_rates(lk, np.array(bws))  # a grid overrides both directions
     hop = cost.transfer_time(in_b, up, lk.rtt_ms / 1e3) + cost.air_time(res_b, down)
     wan_s = _hop(sc.wan, in_b, res_b, sc.wan_mbps)[0]

@@ -58,7 +58,7 @@ def test_reproduces_seed_003_section_II_D(name, weights, macs):
 def test_cut_bytes_chain_and_dag():
     p = profile_model("alexnet")
     cb = p.cut_bytes()
-    assert cb[0] == p.input_bytes and cb[-1] == 0
+    assert cb[0] == p.raw_input_bytes == p.input_bytes // 4 and cb[-1] == 0  # uint8 image
     assert cb[5] == p.table["output_bytes"].iloc[4]
     r = profile_model("resnet18")
     cbr = r.cut_bytes()
@@ -110,7 +110,8 @@ def test_profile_from_table_defaults_to_a_chain_and_names_missing_columns():
     from edgelab.hardware.profile import profile_from_table
 
     live = profile_model("alexnet")
-    stored = profile_from_table("alexnet", live.table.astype({"macs": float}), live.input_bytes)
+    stored = profile_from_table("alexnet", live.table.astype({"macs": float}), live.input_bytes,
+                                raw_input_bytes=live.raw_input_bytes)
     assert stored.is_chain and stored.graph is None and stored.output_layer == live.n_layers - 1
     assert stored.table["macs"].dtype == np.int64
     assert np.array_equal(stored.cut_bytes(), live.cut_bytes())  # alexnet is a chain

@@ -35,7 +35,7 @@ stored = json.loads(open(sys.argv[1], encoding="utf-8").read())
 out = {}
 for name, s in stored.items():
     p = profile_from_table(name, pd.DataFrame(s["table"]), s["input_bytes"], s["preds"],
-                           s["output_layer"])
+                           s["output_layer"], s.get("raw_input_bytes"))
     assert isinstance(p, Profile) and p.graph is None
     sc = cost.split_costs(p, ["rpi4", "jetson-nano"], "t4", "wifi5", np.array([1.0, 20.0, 300.0]))
     one = cost.cost(p, "rpi4", "t4", "4g", split=1)
@@ -66,6 +66,7 @@ def _hand_made() -> dict:
 def _stored(name: str) -> dict:
     p = profile_model(name)
     return {"table": p.table.to_dict(orient="list"), "input_bytes": p.input_bytes,
+            "raw_input_bytes": p.raw_input_bytes,
             "preds": p.preds, "output_layer": p.output_layer}
 
 
@@ -73,7 +74,7 @@ def _expected(stored: dict) -> dict:
     out = {}
     for name, s in stored.items():
         p = profile_from_table(name, pd.DataFrame(s["table"]), s["input_bytes"], s["preds"],
-                               s["output_layer"])
+                               s["output_layer"], s.get("raw_input_bytes"))
         sc = cost.split_costs(p, ["rpi4", "jetson-nano"], "t4", "wifi5",
                               np.array([1.0, 20.0, 300.0]))
         out[name] = {"latency_s": sc.latency_s.tolist(), "energy_j": sc.device_energy_j.tolist(),

@@ -56,12 +56,14 @@ def upload_times_to(link: str, kilobytes: float | np.ndarray,
     """Seconds to upload ``kilobytes`` (kB, 1000 bytes) to the edge and to the cloud.
 
     The edge time is the access link's uplink time plus its RTT; the cloud time adds the WAN's
-    (at its own bandwidth and RTT) after it (seed 001 §II-B, seed 003 §III-A). Broadcasts.
+    (at its own bandwidth and RTT) after it (seed 001 §II-B, seed 003 §III-A). A duty-cycled
+    link (LoRa, 1 %) holds the sender ``1 / duty_cycle`` times the air time
+    (:func:`edgelab.hardware.cost.duty_cycled_time`). Broadcasts.
     """
     lk, wn = get_link(link), get_link(wan)
     b = np.asarray(kilobytes, dtype=float) * 1e3
-    edge = cost.transfer_time(b, lk.uplink_mbps, lk.rtt_ms / 1e3)
-    cloud = edge + cost.transfer_time(b, wn.uplink_mbps, wn.rtt_ms / 1e3)
+    edge = cost.transfer_time(b, lk.uplink_mbps, lk.rtt_ms / 1e3, lk.duty_cycle)
+    cloud = edge + cost.transfer_time(b, wn.uplink_mbps, wn.rtt_ms / 1e3, wn.duty_cycle)
     return edge, cloud
 
 

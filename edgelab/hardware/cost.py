@@ -343,16 +343,36 @@ def air_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float) -> 
     return np.asarray(nbytes) * 8.0 / (np.asarray(bandwidth_mbps) * 1e6)
 
 
+def duty_cycled_time(air_s: np.ndarray | float, duty_cycle: np.ndarray | float) -> np.ndarray:
+    """Seconds a transmission of ``air_s`` on the air occupies a duty-cycled radio: ``air_s /
+    duty_cycle``; broadcasts (seed 001 §II-B, links of the end tier).
+
+    The model: a transmitter may be on the air only ``duty_cycle`` of the time, in the long run.
+    ETSI EN 300 220 limits LoRa in the EU 868 MHz band to 1 % per sub-band: after an uplink of
+    ``t`` s on the air the device must stay silent ``99 t`` s before it may send again, so
+    sending a payload that takes ``t`` s on the air takes ``t / 0.01`` s. The radio transmits
+    only ``air_s`` (its energy is ``tx_power × air_s``); the rest is enforced silence.
+    ``duty_cycle = 1`` (the default of every link) returns ``air_s`` unchanged. Raises
+    ``ValueError`` naming ``duty_cycle`` unless it is in ``(0, 1]``.
+    """
+    d = np.asarray(duty_cycle, dtype=np.float64)
+    if not np.all((d > 0) & (d <= 1)):
+        raise ValueError(f"duty_cycle must be in (0, 1] (the share of time a radio may "
+                         f"transmit), got {show(duty_cycle)}")
+    return np.asarray(air_s) / d
+
+
 def transfer_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float,
-                  rtt_s: float = 0.0) -> np.ndarray:
+                  rtt_s: float = 0.0, duty_cycle: np.ndarray | float = 1.0) -> np.ndarray:
     """Seconds to send ``nbytes`` at ``bandwidth_mbps`` plus one RTT; broadcasts its arguments.
 
-    A zero-byte transfer costs exactly ``rtt_s`` (seed 001 §II-B).
+    A zero-byte transfer costs exactly ``rtt_s`` (seed 001 §II-B). ``duty_cycle`` (a link's
+    ``Link.duty_cycle``, 1 = none) stretches the air time by :func:`duty_cycled_time`.
     """
     nb = positive_array("nbytes", nbytes, allow_zero=True, allow_empty=True)
     bw = positive_array("bandwidth_mbps", bandwidth_mbps)
     rtt = positive_array("rtt_s", rtt_s, allow_zero=True)
-    return rtt + air_time(nb, bw)
+    return rtt + duty_cycled_time(air_time(nb, bw), duty_cycle)
 
 
 def link_rates(link: Link | str,
@@ -407,8 +427,10 @@ class SplitCosts:
     """Costs of every split point, as arrays broadcast over ``(..., bandwidth, split)``.
 
     Split ``k`` runs the first ``k`` layers on the device, sends the activations that cross
-    the cut over the link, and runs the rest on the server (``k = 0``: all on the server;
-    ``k = n_layers``: all on the device, nothing sent).
+    the cut over the link, and runs the rest on the server (``k = 0``: all on the server, the
+    raw input is sent at its real encoding, :attr:`Profile.raw_input_bytes`; ``k = n_layers``:
+    all on the device, nothing sent). ``transfer_s`` includes the silence a duty-cycled link
+    imposes (:func:`duty_cycled_time`), which ``device_energy_j`` charges at idle power.
     """
 
     device_s: np.ndarray
@@ -453,14 +475,16 @@ def split_costs(
     result_bytes = float(profile.table["output_bytes"].iloc[-1])
     down_bytes = np.where(np.arange(n + 1) < n, result_bytes, 0.0)
     rtt = np.where(np.arange(n + 1) < n, lk.rtt_ms / 1e3, 0.0)
-    up_s = air_time(up_bytes[None, :], up[:, None])  # (B, L+1)
+    up_air = air_time(up_bytes[None, :], up[:, None])  # (B, L+1)
+    up_s = duty_cycled_time(up_air, lk.duty_cycle)  # air time + enforced silence
     down_s = air_time(down_bytes[None, :], down[:, None])
     transfer = rtt[None, :] + up_s + down_s  # (B, L+1)
     dev_s = dev_cum[:, None, :]  # (D, 1, L+1)
     srv_s = np.broadcast_to(srv_tail, (1, 1, n + 1))
     latency = dev_s + transfer[None] + srv_s
-    energy = device_energy(a["active_w"][:, None, None], dev_s, lk, up_s[None], down_s[None],
-                           rtt[None, None, :], a["idle_w"][:, None, None], srv_s)
+    silent = up_s - up_air  # 0 without a duty cycle: the device idles while it may not send
+    energy = device_energy(a["active_w"][:, None, None], dev_s, lk, up_air[None], down_s[None],
+                           rtt[None, None, :], a["idle_w"][:, None, None], srv_s + silent[None])
     shape = latency.shape
     out = SplitCosts(
         device_s=np.broadcast_to(dev_s, shape), transfer_s=np.broadcast_to(transfer[None], shape),
@@ -541,17 +565,19 @@ def per_layer_table(profile: Profile, device: Device | str):  # -> pd.DataFrame
 # --------------------------------------------------------------------------- appended: exchanges
 def exchange_time(up_bytes: np.ndarray | float, down_bytes: np.ndarray | float,
                   up_mbps: np.ndarray | float, down_mbps: np.ndarray | float,
-                  rtt_s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  rtt_s: np.ndarray | float,
+                  duty_cycle: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One request/response exchange over a link: ``(seconds, uplink air time, downlink air time)``.
 
     ``seconds = RTT + up bytes / uplink + down bytes / downlink`` (in that order, as
     :func:`split_costs` adds them); the two air times are what :func:`device_energy` charges the
-    radio for (seed 001 §II-B, seed 003 §V-B.3). Broadcasts its arguments; unvalidated, like
-    :func:`air_time`.
+    radio for (seed 001 §II-B, seed 003 §V-B.3). ``duty_cycle`` (the link's, 1 = none) stretches
+    the uplink by :func:`duty_cycled_time` in ``seconds``; the uplink air time returned stays
+    the time on the air. Broadcasts its arguments; unvalidated, like :func:`air_time`.
     """
     up_s = air_time(up_bytes, up_mbps)
     down_s = air_time(down_bytes, down_mbps)
-    return rtt_s + up_s + down_s, up_s, down_s
+    return rtt_s + duty_cycled_time(up_s, duty_cycle) + down_s, up_s, down_s
 
 
 # --------------------------------------------------------------------------- appended: op energy

@@ -13,7 +13,14 @@ Counting rules (stated, so that nobody mixes MACs and FLOPs):
   activations 1/elem, pooling one op per window element, LRN ~(2·size+3)/elem,
   elementwise add/mul 1/elem, softmax 3/elem). Reshape, concatenation and dropout count 0.
 * ``input_bytes``, ``output_bytes``: the tensors a layer reads and writes; ``output_bytes`` is
-  what crosses the network on a split after the layer. ``alloc_bytes``: the part of the output
+  what crosses the network on a split after the layer.
+* The model's input is read as an fp32 tensor (:attr:`Profile.input_bytes`: what the first
+  layer reads, the compute and memory traffic) but is *sent* at its real encoding
+  (:attr:`Profile.raw_input_bytes`): a camera image is uint8, one byte per pixel and channel,
+  4× smaller. Every zoo model's input is an image stored at :data:`RAW_BYTES_PER_ELEMENT` byte
+  per element: the ImageNet models' 8-bit RGB, and the digits models' 8×8 images with 17 grey
+  levels (0-16), which need 5 bits; the smallest word that holds them, one byte, is what a
+  sensor or a file stores (packing 5-bit pixels would save 3/8 more, no common format does). ``alloc_bytes``: the part of the output
   in fresh memory (0 for an in-place ReLU or a view), which the host cost model charges for
   page faults when it is large (:func:`edgelab.hardware.cost.fault_term`).
 
@@ -34,6 +41,9 @@ import pandas as pd
 
 from edgelab._validate import integer_in, show
 from edgelab.errors import InputShapeError, ParameterError, ParameterTypeError, ProfileError
+
+#: Bytes per element of a zoo model's raw input (uint8 pixels; see the module docstring).
+RAW_BYTES_PER_ELEMENT = 1
 
 if TYPE_CHECKING:  # torch is imported only where a model is traced (edgelab.hardware.trace)
     import torch
@@ -56,6 +66,11 @@ class Profile:
     ``preds[i]`` lists the layer indices whose outputs layer ``i`` reads (``-1`` is the model
     input). Layers are in topological order, so "split after k layers" is well defined for DAGs
     too (seed 003 §V-C.2; DADS generalises this to arbitrary cuts).
+
+    ``input_bytes`` is the input tensor the first layer reads (fp32); ``raw_input_bytes`` what
+    offloading the raw input sends, at its real encoding (uint8 pixels for the zoo's images:
+    :data:`RAW_BYTES_PER_ELEMENT`). ``None`` (a hand-made or custom profile that does not say)
+    means the tensor itself is sent: ``raw_input_bytes = input_bytes``.
     """
 
     name: str
@@ -64,6 +79,14 @@ class Profile:
     input_bytes: int
     preds: list[list[int]] = field(default_factory=list)
     output_layer: int = -1
+    raw_input_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        raw = self.input_bytes if self.raw_input_bytes is None else self.raw_input_bytes
+        if isinstance(raw, bool) or not isinstance(raw, int | np.integer) or raw < 0:
+            raise ParameterError(f"raw_input_bytes must be a whole number of bytes ≥ 0, got "
+                                 f"{show(self.raw_input_bytes)}")
+        self.raw_input_bytes = int(raw)
 
     @property
     def n_layers(self) -> int:
@@ -89,7 +112,8 @@ class Profile:
 
         Split ``k`` runs layers ``0..k-1`` on the first device and the rest on the second; the
         bytes sent are every activation (or the input) produced before the cut and read after it.
-        ``k = n_layers`` sends nothing.
+        The input crosses at its real encoding (:attr:`raw_input_bytes`: ``k = 0`` sends the
+        uint8 image of a zoo model, not its fp32 tensor). ``k = n_layers`` sends nothing.
 
         Seed 003 §V-C.2.
         """
@@ -101,7 +125,7 @@ class Profile:
                 last_use[p + 1] = max(last_use[p + 1], i)
         if self.output_layer >= 0:
             last_use[self.output_layer + 1] = n  # the result is needed "after" the model
-        sizes = np.concatenate([[self.input_bytes], out_b])
+        sizes = np.concatenate([[self.raw_input_bytes], out_b])
         diff = np.zeros(n + 2)
         # producer p (position p+1 in sizes) is live across cuts k in [p+1, last_use[p]]
         for q in range(n + 1):
@@ -115,13 +139,15 @@ class Profile:
 
 
 def profile_from_table(name: str, table: pd.DataFrame, input_bytes: int,
-                       preds: list[list[int]] | None = None, output_layer: int = -1) -> Profile:
+                       preds: list[list[int]] | None = None, output_layer: int = -1,
+                       raw_input_bytes: int | None = None) -> Profile:
     """A :class:`Profile` from a per-layer table (a stored profile or a hand-made one; no torch).
 
     ``table`` needs the :data:`COLUMNS` (``alloc_bytes`` and ``module`` may be missing); the
     integer columns are cast to int64. ``preds`` defaults to a chain (each layer reads the one
     before it, the first the input) and ``output_layer`` to the last layer's index when
-    ``preds`` is not given (seed 003 §V-C.2).
+    ``preds`` is not given; ``raw_input_bytes`` (what sending the raw input costs) to
+    ``input_bytes`` (seed 003 §V-C.2).
     """
     missing = [c for c in COLUMNS if c not in table.columns and c not in ("alloc_bytes", "module")]
     if missing:
@@ -134,34 +160,39 @@ def profile_from_table(name: str, table: pd.DataFrame, input_bytes: int,
         preds = [[i - 1] for i in range(len(t))]
         output_layer = len(t) - 1 if output_layer == -1 else output_layer
     return Profile(name=name, table=t, graph=None, input_bytes=int(input_bytes),
-                   preds=[list(p) for p in preds], output_layer=int(output_layer))
+                   preds=[list(p) for p in preds], output_layer=int(output_layer),
+                   raw_input_bytes=None if raw_input_bytes is None else int(raw_input_bytes))
 
 
-def profile(model: nn.Module, example_input: torch.Tensor, name: str | None = None) -> Profile:
+def profile(model: nn.Module, example_input: torch.Tensor, name: str | None = None,
+            raw_input_bytes: int | None = None) -> Profile:
     """Per-layer profile of ``model`` on ``example_input`` (seed 003 §II-D, §V-C.2).
 
     Works for DAG models (residual, inception): the table is in topological order and the
     ``torch.fx`` graph is kept on the result for the partition algorithms.
+    ``raw_input_bytes`` is what sending the raw input costs (e.g. ``example_input.numel()``
+    for a uint8 image); ``None``: the example tensor's own bytes.
     """
     from edgelab.hardware.trace import trace_module
 
     name = name or type(model).__name__
-    return _from_trace(name, trace_module(model, example_input, name))
+    return _from_trace(name, trace_module(model, example_input, name), raw_input_bytes)
 
 
-def _from_trace(name: str, tr: Trace) -> Profile:
+def _from_trace(name: str, tr: Trace, raw_input_bytes: int | None = None) -> Profile:
     table = pd.DataFrame(tr.rows, columns=COLUMNS)
     for c in _INT_COLUMNS:
         table[c] = table[c].astype("int64")
     return Profile(name=name, table=table, graph=tr.graph, input_bytes=tr.input_bytes,
-                   preds=tr.preds, output_layer=tr.output_layer)
+                   preds=tr.preds, output_layer=tr.output_layer, raw_input_bytes=raw_input_bytes)
 
 
 @lru_cache(maxsize=32)
 def _zoo_profile(name: str, batch: int, input_shape: tuple[int, ...] | None) -> Profile:
     from edgelab.hardware.trace import trace_zoo_model
 
-    return _from_trace(name, trace_zoo_model(name, batch, input_shape))
+    tr = trace_zoo_model(name, batch, input_shape)
+    return _from_trace(name, tr, tr.input_numel * RAW_BYTES_PER_ELEMENT)
 
 
 #: largest batch :func:`profile_model` accepts
@@ -220,7 +251,7 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
             f"for it; VGG's classifier, e.g., needs exactly 224x224). Profiler said: "
             f"{str(e).split(': ', 1)[-1]}") from None
     return Profile(p.name, p.table.copy(), p.graph, p.input_bytes, [list(x) for x in p.preds],
-                   p.output_layer)
+                   p.output_layer, p.raw_input_bytes)
 
 
 def parse_shape(text: str) -> tuple[int, ...]:

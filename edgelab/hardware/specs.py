@@ -8,6 +8,7 @@ Mirrors the tiers of seed 003 §III-A (end devices, edge nodes, cloud) and the l
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -199,6 +200,7 @@ class Link:
     rtt_ms: float
     tx_power_w: float
     rx_power_w: float
+    duty_cycle: float = 1.0
     tech: str = ""
     source: str = ""
 
@@ -209,5 +211,4 @@ class Link:
     def with_bandwidth(self, mbps: float) -> Link:
         """The same link at another (symmetric) bandwidth in Mbit/s."""
         mbps = positive("bandwidth", mbps)
-        return Link(self.name, self.tier_pair, mbps, mbps, self.rtt_ms, self.tx_power_w,
-                    self.rx_power_w, self.tech, self.source)
+        return dataclasses.replace(self, uplink_mbps=mbps, downlink_mbps=mbps)

@@ -167,13 +167,16 @@ def trace(model: nn.Module, name: str) -> torch.fx.GraphModule:
 class Trace:
     """What one traced run of a model gives (seed 003 §II-D, §V-C.2): a row per layer (the
     keys of :data:`edgelab.hardware.profile.COLUMNS`), the graph, each layer's predecessors
-    (``-1``: the model input), the layer that produces the output, and the input's bytes."""
+    (``-1``: the model input), the layer that produces the output, the input tensor's bytes
+    and its number of elements (which, at the raw encoding's bytes per element, is what sending
+    the raw input costs: :attr:`edgelab.hardware.profile.Profile.raw_input_bytes`)."""
 
     rows: list[dict[str, Any]]
     graph: torch.fx.GraphModule
     preds: list[list[int]]
     output_layer: int
     input_bytes: int
+    input_numel: int = 0
 
 
 def trace_module(model: nn.Module, example_input: torch.Tensor, name: str) -> Trace:
@@ -209,7 +212,8 @@ def trace_module(model: nn.Module, example_input: torch.Tensor, name: str) -> Tr
                      if a.op != "get_attr"})
         preds.append(ps)
     return Trace(rec.rows, gm, preds, output_layer,
-                 int(example_input.numel() * example_input.element_size()))
+                 int(example_input.numel() * example_input.element_size()),
+                 int(example_input.numel()))
 
 
 def trace_zoo_model(name: str, batch: int, input_shape: tuple[int, ...] | None) -> Trace:

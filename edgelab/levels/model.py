@@ -39,12 +39,16 @@ Cost rules (stated so a reader can check them):
   Every other exchange (input and result over the link and the WAN, training data, model
   syncs) is :func:`edgelab.hardware.cost.exchange_time` (RTT + bytes / bandwidth each way) at
   the rates of :func:`edgelab.hardware.cost.link_rates` (no bandwidth given means the link's
-  own), charged by :func:`edgelab.hardware.cost.device_energy` (radio, idle while waiting).
+  own), charged by :func:`edgelab.hardware.cost.device_energy` (radio, idle while waiting);
+  a duty-cycled link (LoRa) stretches every uplink by
+  :func:`edgelab.hardware.cost.duty_cycled_time`.
 * Training compute ~= 3 x the forward cost per sample (forward + backward, whose two
   products per layer cost about twice the forward), at mini-batch ``train_batch``: time =
   ``3 x epochs x ceil(samples / batch) x`` roofline latency of one batched forward pass.
   Energy = active power x that time on the device that trains.
-* Training data volume ``D = samples x input bytes`` (float32 tensors as the model reads them).
+* Training data volume ``D = samples x raw input bytes``: the raw data leaves the device at its
+  real encoding (:attr:`edgelab.hardware.profile.Profile.raw_input_bytes`, uint8 pixels for the
+  zoo's images), as the raw input of every offloaded request does.
   Centralized training ships ``D`` once over the link and once over the WAN (store and
   forward, times added). Co-training (L4) ships ``2 x weight bytes`` over the WAN per epoch.
 * Training memory on the device (L6): ``3 x weight bytes`` (weights, gradients, momentum) +
@@ -74,6 +78,7 @@ from edgelab._validate import choice, instance, integer_in, positive, positive_a
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.cost import (
     device_energy,
+    duty_cycled_time,
     exchange_time,
     fits_memory,
     layer_latency_grid,
@@ -223,7 +228,8 @@ def _batched(model: str, batch: int) -> Profile:
     t = p.table.copy()
     for c in ("macs", "flops", "input_bytes", "output_bytes"):
         t[c] = t[c] * batch
-    return Profile(p.name, t, None, p.input_bytes * batch, p.preds, p.output_layer)
+    return Profile(p.name, t, None, p.input_bytes * batch, p.preds, p.output_layer,
+                   p.raw_input_bytes * batch)
 
 
 def _train_compute_s(model: str, batch: int, devices: Sequence[Device], samples: int,
@@ -255,12 +261,15 @@ def _hop(link: Link, up_bytes: float | np.ndarray, down_bytes: float | np.ndarra
     """(seconds, sender's energy) of one exchange over ``link``, as cost.split_costs does.
 
     The energy is the radio's (tx over the up air time, rx over the down air time, half the
-    RTT each) plus ``idle_w`` × ``wait_s`` spent waiting for the far side: the device computes
+    RTT each) plus ``idle_w`` × (``wait_s`` spent waiting for the far side + the silence a
+    duty-cycled uplink imposes): the device computes
     nothing during an exchange (:func:`edgelab.hardware.cost.device_energy` with no compute).
     """
     rtt = link.rtt_ms / 1e3
-    seconds, up_s, down_s = exchange_time(up_bytes, down_bytes, up_mbps, down_mbps, rtt)
-    return seconds, device_energy(0.0, 0.0, link, up_s, down_s, rtt, idle_w, wait_s)
+    seconds, up_s, down_s = exchange_time(up_bytes, down_bytes, up_mbps, down_mbps, rtt,
+                                          link.duty_cycle)
+    silent = duty_cycled_time(up_s, link.duty_cycle) - up_s  # 0 without a duty cycle
+    return seconds, device_energy(0.0, 0.0, link, up_s, down_s, rtt, idle_w, wait_s + silent)
 
 
 def _rates(lk: Link, wn: Link, sc: Scenario,
@@ -294,7 +303,7 @@ def bandwidth_grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.
             raise ValueError("bandwidths must be a 1-D array of Mbit/s")
     up1, down1, wup, wdown = _rates(lk, wn, sc, None if bandwidths is None else bw_arg)
     nb = up1.shape[0]
-    in_b = float(p.input_bytes)
+    in_b = float(p.raw_input_bytes)  # the raw input is sent at its real encoding (uint8)
     res_b = float(p.table["output_bytes"].iloc[-1])
     weights = p.table["weight_bytes"].to_numpy(dtype=float)
     w_total = float(weights.sum())
@@ -586,7 +595,7 @@ def transmission_latency(scenario: Scenario) -> dict[str, float]:
     """
     p = _profile(scenario.model)
     lk, wn = link_of(scenario.link), link_of(scenario.wan)
-    in_b, res_b = float(p.input_bytes), float(p.table["output_bytes"].iloc[-1])
+    in_b, res_b = float(p.raw_input_bytes), float(p.table["output_bytes"].iloc[-1])
     up1, down1, wup, wdown = _rates(lk, wn, scenario, None)
     edge_s = float(_hop(lk, in_b, res_b, up1, down1)[0][0])
     return {"to_edge_s": edge_s, "to_cloud_s": edge_s + float(_hop(wn, in_b, res_b, wup, wdown)[0][0])}

@@ -31,7 +31,8 @@ CHILD = textwrap.dedent('''
     d = json.load(open(sys.argv[1]))
     t = d["table"]
     table = pd.DataFrame(t["data"], columns=t["columns"])
-    p = Profile(d["name"], table, None, d["input_bytes"], d["preds"], d["output_layer"])
+    p = Profile(d["name"], table, None, d["input_bytes"], d["preds"], d["output_layer"],
+                d["raw_input_bytes"])
     s = partition.best_split(p, "rpi4", "t4", "4g", 8.0)
     t = partition.best_three_tier(p, "rpi4", "jetson-orin-nano", "a100", "4g", "wan", 8.0)
     g = partition.dads(p, "rpi4", "t4", "4g", 8.0)
@@ -50,7 +51,8 @@ CHILD = textwrap.dedent('''
 def test_planner_runs_with_torch_blocked(tmp_path: Path) -> None:
     p = profile_model("alexnet")
     spec = {"name": p.name, "table": p.table.to_dict(orient="split"),
-            "input_bytes": int(p.input_bytes), "preds": p.preds,
+            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
+            "preds": p.preds,
             "output_layer": int(p.output_layer)}
     path = tmp_path / "profile.json"
     path.write_text(json.dumps(spec))

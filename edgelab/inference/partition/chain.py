@@ -25,7 +25,13 @@ import pandas as pd
 
 from edgelab._validate import choice, positive, positive_array
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import SplitCosts, air_time, device_energy, split_costs
+from edgelab.hardware.cost import (
+    SplitCosts,
+    air_time,
+    device_energy,
+    duty_cycled_time,
+    split_costs,
+)
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.plan import OBJECTIVES, Plan, PlanSweep, describe_tiers
 
@@ -183,11 +189,13 @@ class SplitPlanner:
         self.n_layers = n
         self._a = {"latency": dev_s + rtt + srv_s,
                    "energy": device_energy(active, dev_s, lk, 0.0, 0.0, rtt, idle, srv_s)}
-        # seconds on the air at 1 Mbit/s: the slope of each split's line in 1/b
-        self._c = {"latency": np.broadcast_to(air_time(up + down, 1.0), dev_s.shape),
-                   "energy": np.broadcast_to(device_energy(0.0, 0.0, lk, air_time(up, 1.0),
-                                                           air_time(down, 1.0), 0.0, 0.0, 0.0),
-                                             dev_s.shape)}
+        # seconds on the air at 1 Mbit/s: the slope of each split's line in 1/b (a duty-cycled
+        # uplink holds the link 1/duty_cycle times as long, the device idles the difference)
+        up_air = air_time(up, 1.0)
+        silent = duty_cycled_time(up_air, lk.duty_cycle) - up_air
+        self._c = {"latency": np.broadcast_to(air_time(up + down, 1.0) + silent, dev_s.shape),
+                   "energy": device_energy(0.0, 0.0, lk, up_air, air_time(down, 1.0), 0.0,
+                                           idle, silent) + np.zeros(dev_s.shape)}
         self._front: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for obj in OBJECTIVES:
             fronts = [_pareto(self._a[obj][i], self._c[obj][i]) for i in range(len(devs))]

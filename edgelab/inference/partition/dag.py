@@ -15,7 +15,13 @@ import pandas as pd
 
 from edgelab._validate import choice
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import air_time, device_energy, layer_latency_grid, link_rates
+from edgelab.hardware.cost import (
+    air_time,
+    device_energy,
+    duty_cycled_time,
+    layer_latency_grid,
+    link_rates,
+)
 from edgelab.hardware.profile import Profile
 from edgelab.inference.partition.chain import best_split
 from edgelab.inference.partition.plan import OBJECTIVES, PlacementCost, Plan, result_bytes
@@ -57,7 +63,7 @@ def _dag_weights(profile: Profile, device: Device | str, server: Device | str, l
     if up.size != 1:
         raise ValueError("bandwidth_mbps must be a scalar here (one min-cut per bandwidth)")
     lat = layer_latency_grid(profile, [dev, srv])
-    sizes = np.concatenate([[profile.input_bytes],
+    sizes = np.concatenate([[profile.raw_input_bytes],  # the raw input at its real encoding
                             profile.table["output_bytes"].to_numpy(dtype=np.float64)])
     return {"dev": dev, "srv": srv, "lk": lk, "up": float(up[0]), "down": float(down[0]),
             "d": lat[0], "s": lat[1], "sizes": sizes, "cons": _consumers(profile),
@@ -75,10 +81,11 @@ def _placement_cost(w: dict[str, Any], on_device: np.ndarray) -> PlacementCost:
                if on_dev_ext[q] and any(not on_dev_ext[c + 1] for c in cs))
     down_b = w["res"] if any_srv else 0.0
     rtt = lk.rtt_ms / 1e3 if any_srv else 0.0
-    up_s, down_s = float(air_time(up_b, w["up"])), float(air_time(down_b, w["down"]))
+    up_air, down_s = float(air_time(up_b, w["up"])), float(air_time(down_b, w["down"]))
+    up_s = float(duty_cycled_time(up_air, lk.duty_cycle))  # air time + enforced silence
     transfer = rtt + up_s + down_s
-    energy = float(device_energy(dev.active_power_w, dev_s, lk, up_s, down_s, rtt,
-                                 dev.idle_power_w, srv_s))
+    energy = float(device_energy(dev.active_power_w, dev_s, lk, up_air, down_s, rtt,
+                                 dev.idle_power_w, srv_s + (up_s - up_air)))
     return PlacementCost(dev_s + transfer + srv_s, energy, dev_s, transfer, srv_s, up_b, down_b)
 
 
@@ -181,10 +188,12 @@ def dads(
     dev, srv, lk = w["dev"], w["srv"], w["lk"]
     n = profile.n_layers
     bits = air_time(w["sizes"], w["up"])
+    held = duty_cycled_time(bits, lk.duty_cycle)  # air time + a duty-cycled link's silence
     if objective == "latency":
-        dc, sc, tc = w["d"], w["s"], bits
+        dc, sc, tc = w["d"], w["s"], held
     else:
-        dc, sc, tc = dev.active_power_w * w["d"], dev.idle_power_w * w["s"], lk.tx_power_w * bits
+        dc, sc = dev.active_power_w * w["d"], dev.idle_power_w * w["s"]
+        tc = lk.tx_power_w * bits + dev.idle_power_w * (held - bits)
     out = profile.output_layer if profile.output_layer >= 0 else n - 1
     key = "latency_s" if objective == "latency" else "device_energy_j"
     cands = [np.ones(n, dtype=bool), np.zeros(n, dtype=bool),

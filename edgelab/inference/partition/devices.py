@@ -404,6 +404,8 @@ def _evaluate_stages(stages: list[_Stage], profile: Profile, nodes: list[torch.f
     """Cost every stage of a between-devices plan (see :func:`between_devices`)."""
     rows = []
     compute_total = exchange_total = bytes_total = 0.0
+    # bytes per element of the model's input as sent (uint8 pixels: 1, the fp32 tensor: 4)
+    in_elt = elt * profile.raw_input_bytes / profile.input_bytes if profile.input_bytes else elt
     for si, st in enumerate(stages):
         first, last = st.layers[0], st.layers[-1]
         in_shape = ([_shape_of(profile, first - 1)] if first > 0 else [None])[0]
@@ -427,7 +429,8 @@ def _evaluate_stages(stages: list[_Stage], profile: Profile, nodes: list[torch.f
                 else mods[first].out_features
             st.grid = (nw, 1)
             per = []
-            in_bytes = (profile.input_bytes if first == 0 else float(np.prod(in_shape)) * elt)
+            in_bytes = (profile.raw_input_bytes if first == 0  # the raw input, as sent
+                        else float(np.prod(in_shape)) * elt)
             for wi, (c0, c1) in enumerate(chunks):
                 frac = (c1 - c0) / total_out
                 per.append(float(sum(oh[wi, j] + (lat[wi, j] - oh[wi, j]) * frac
@@ -474,15 +477,18 @@ def _evaluate_stages(stages: list[_Stage], profile: Profile, nodes: list[torch.f
                     per.append(c_time)
                     if wi > 0:
                         a, b_, c, d = rng[0]
-                        rin += nb * cin * (min(b_, h) - max(a, 0)) * (min(d, w) - max(c, 0)) * elt
+                        rin += (nb * cin * (min(b_, h) - max(a, 0)) * (min(d, w) - max(c, 0))
+                                * (in_elt if first == 0 else elt))
                         rout += nb * out_shape[1] * (tile[1] - tile[0]) * (tile[3] - tile[2]) * elt
-                tot = max(per) + (float(transfer_time(rin + rout, bw, lk.rtt_ms / 1e3))
+                tot = max(per) + (float(transfer_time(rin + rout, bw, lk.rtt_ms / 1e3,
+                                                      lk.duty_cycle))
                                   if rin + rout > 0 else 0.0)
                 if best is None or tot < best[0]:
                     best = (tot, gr, max(per), rin, rout)
             _, st.grid, comp, remote_in, remote_out = best
         moved = remote_in + remote_out
-        exch = float(transfer_time(moved, bw, lk.rtt_ms / 1e3)) if moved > 0 else 0.0
+        exch = (float(transfer_time(moved, bw, lk.rtt_ms / 1e3, lk.duty_cycle)) if moved > 0
+                else 0.0)
         compute_total += comp
         exchange_total += exch
         bytes_total += moved

@@ -19,7 +19,14 @@ from torch import nn
 
 from edgelab._validate import integer_in, positive
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
-from edgelab.hardware.cost import SplitCosts, air_time, device_energy, link_rates, split_costs
+from edgelab.hardware.cost import (
+    SplitCosts,
+    air_time,
+    device_energy,
+    duty_cycled_time,
+    link_rates,
+    split_costs,
+)
 from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition.encoding import BITS, quantize
 from edgelab.inference.partition.execution import _layer_nodes, split_model
@@ -118,19 +125,23 @@ def lossy_split_costs(
     cut = profile.cut_bytes()
     new_up = np.where(cut > 0, np.ceil(cut * bits / 32.0) + 8.0, 0.0)
     passes = cut * (1.0 + bits / 32.0)
+    # split 0 sends the raw input at its real encoding (uint8 pixels), not an fp32 activation:
+    # nothing to quantise there
+    new_up[0], passes[0] = cut[0], 0.0
     enc = passes / (dev.mem_bw_gbps * 1e9 * dev.mem_efficiency)
     dec = passes / (srv.mem_bw_gbps * 1e9 * srv.mem_efficiency)
-    old_up_s = air_time(sc.uplink_bytes, up[:, None])
-    new_up_s = air_time(new_up[None, :], up[:, None])
+    old_up_s = duty_cycled_time(air_time(sc.uplink_bytes, up[:, None]), lk.duty_cycle)
+    new_air = air_time(new_up[None, :], up[:, None])
+    new_up_s = duty_cycled_time(new_air, lk.duty_cycle)
     device_s = sc.device_s + enc[None, :]
     server_s = sc.server_s + dec[None, :]
     # the lossless transfer with the uplink's air time swapped (this order keeps the chapter's
     # recorded latencies bit for bit)
     transfer = sc.transfer_s - old_up_s + new_up_s
     rtt = np.where(np.arange(profile.n_layers + 1) < profile.n_layers, lk.rtt_ms / 1e3, 0.0)
-    energy = device_energy(dev.active_power_w, device_s, lk, new_up_s,
+    energy = device_energy(dev.active_power_w, device_s, lk, new_air,
                            air_time(sc.downlink_bytes, down[:, None]), rtt[None, :],
-                           dev.idle_power_w, server_s)
+                           dev.idle_power_w, server_s + (new_up_s - new_air))
     shape = sc.latency_s.shape
     return SplitCosts(device_s=device_s, transfer_s=transfer, server_s=server_s,
                       latency_s=device_s + transfer + server_s, device_energy_j=energy,
