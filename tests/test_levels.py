@@ -195,7 +195,8 @@ def test_claim_check_tables():
     # the training ladder breaks at L3->L4: 5 epochs of co-training (2 x 244 MB of weights
     # each) ship more than the 10,000 raw uint8 images (155 kB each) they replace
     broken_ph = ph[~ph["holds"]]
-    assert set(zip(broken_ph["step"], broken_ph["kpi"])) == {("L3->L4", "train_wan_bytes")}
+    pairs = set(zip(broken_ph["step"], broken_ph["kpi"], strict=True))
+    assert pairs == {("L3->L4", "train_wan_bytes")}
     assert broken_ph["cause"].str.contains("updates_exceed_data").all()
     tot = levels.claim_check(sc, [1.0, 100.0], scope="totals")
     broken = tot[~tot["holds"]]
