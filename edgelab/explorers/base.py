@@ -78,13 +78,8 @@ class Explorer:
     def draw(self) -> None:
         """Redraw the figure into :attr:`output` as a PNG, whatever the matplotlib backend
         (the PNG is kept for :meth:`static_png`)."""
-        from IPython.display import Image, clear_output, display
-
-        data = figure_png(self.figure())
-        self._png = (self.n_updates, data)
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=data, format="png"))
+        data = render_png(self.output, self.figure())
+        self._png = (self.n_updates, data) if isinstance(data, bytes) else None
 
     def set(self, **values: Any) -> Explorer:
         """Set several controls by attribute name with observers paused, then update once."""
@@ -148,15 +143,16 @@ def figure_png(fig: Any, dpi: int = STATIC_DPI) -> bytes:
     return buf.getvalue()
 
 
-def render_png(output: Any, fig: Any, dpi: int = STATIC_DPI) -> None:
+def render_png(output: Any, fig: Any, dpi: int = STATIC_DPI) -> bytes:
     """Show ``fig`` in an ``ipywidgets.Output`` as a PNG (works with any matplotlib backend),
-    replacing what was there, and close the figure. Shared by every explorer."""
+    replacing what was there, and close the figure; returns the PNG. Shared by every explorer."""
     from IPython.display import Image, clear_output, display
 
     data = figure_png(fig, dpi)
     with output:
         clear_output(wait=True)
         display(Image(data=data, format="png"))
+    return data
 
 
 def set_controls(explorer: Any, values: dict[str, Any], valid: str) -> None:
