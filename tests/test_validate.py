@@ -140,3 +140,16 @@ def test_cli_table_device_filter_and_bad_device():
     code, out, err = run_captured("validate", "--device", "pi9")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "--device" in err
+
+
+def test_plot_has_both_panels_log_axes_and_every_pair(report):
+    from edgelab.explorers.validation import plot_predicted_vs_measured
+
+    fig = plot_predicted_vs_measured(report)
+    raw_ax, loo_ax = fig.axes[:2]
+    assert raw_ax.get_xscale() == raw_ax.get_yscale() == "log" == loo_ax.get_xscale()
+    n_raw = sum(len(c.get_offsets()) for c in raw_ax.collections if len(c.get_offsets()) and
+                c.get_label() != f"within {max(V.BANDS):g}×")
+    assert n_raw == report.summary["pairs"]
+    labels = loo_ax.get_legend().get_texts()
+    assert {d for d in report.pairs["device"]} <= {t.get_text().split(" ")[0] for t in labels}
