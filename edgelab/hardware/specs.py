@@ -42,6 +42,10 @@ def _most_specific(table: dict[str, float], keys: tuple[str, ...], default: floa
 class Device:
     """A device class: peak compute, memory and power (seed 003 §III-A).
 
+    ``peak_fp16_gflops`` and ``peak_int8_gops`` are the vendor's dense fp16 / int8 peaks, NaN
+    where the vendor states none; the cost model's ``precision="fp16"`` / ``"int8"`` reads them
+    (:func:`edgelab.hardware.cost.precision_peak`).
+
     ``efficiency`` maps an op family (``conv``, ``dwconv``, ``linear``, ``other``), or a finer
     key of the profile table (its ``op`` kind such as ``bn`` or ``pool``, or its ``module``
     such as ``MaxPool2d``; the finest key present wins) to the share of ``peak_fp32_gflops``
