@@ -311,8 +311,8 @@ def precision_peak(device: Device | str, precision: str = "fp32") -> float:
     column = PRECISIONS[precision][0]
     peak = float(getattr(dev, column))
     if not np.isfinite(peak) or peak <= 0:
-        raise ParameterError(f"device {dev.name!r} has no {precision} peak: catalog column {column} "
-                         f"is empty for it; use precision='fp32' or another device")
+        raise ParameterError(f"device {dev.name!r} has no {precision} peak: catalog column "
+                             f"{column} is empty for it; use precision='fp32' or another device")
     return peak * 1e9
 
 
