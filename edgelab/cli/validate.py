@@ -26,7 +26,7 @@ TABLE_COLUMNS = ["device", "pairs", "median_ratio", "within_1_5x", "within_2x",
                  "loo_median_ratio", "loo_within_1_5x", "loo_within_2x", "uncovered"]
 #: columns of each pair (``--pairs`` and the json ``rows``)
 PAIR_COLUMNS = ["device", "model", "input_hw", "batch", "precision", "framework", "latency_ms",
-                "raw_ms", "raw_ratio", "loo_ms", "loo_ratio", "source", "locator"]
+                "priced_as", "raw_ms", "raw_ratio", "loo_ms", "loo_ratio", "source", "locator"]
 
 
 def register(subparsers: Any) -> None:
@@ -75,7 +75,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         s = rep.summary
         sys.stdout.write(
             f"\n{s['pairs']} pairs on {s['devices']} devices; ratio = predicted / measured. "
-            f"Raw: the catalog as it is (fp32 peak, also for fp16/int8 pairs). loo: fitted on "
+            f"Raw: the catalog as it is, at the pair's precision where the catalog has the "
+            f"device's peak for it, else at fp32 (--pairs shows priced_as). loo: fitted on "
             f"the other pairs of the same device, precision and framework; {s['uncovered']} "
             f"pair(s) have no other pair in their setup and count as outside every band.\n")
     return 0

@@ -10,8 +10,10 @@ with its source and the table or section it was read from.
 Two predictions per pair (device, model, input, batch, precision, framework):
 
 * **raw**: the catalog as it is, :func:`~edgelab.hardware.cost.model_latency` of the zoo model's
-  profile at the measured input size and batch. It prices every layer at the fp32 peak, also
-  for pairs measured in fp16 or int8 (their column ``precision`` says so).
+  profile at the measured input size and batch, priced at the pair's precision where the
+  catalog states the device's peak for it (``peak_fp16_gflops``, ``peak_int8_gops``) and at
+  the fp32 peak otherwise (column ``priced_as`` says which: a vendor that publishes no
+  low-precision peak leaves the cost model nothing else to use).
 * **leave one out**: a *setup* is one device running one framework at one precision. Its
   prediction is the raw one corrected by ``t = a · t_raw + b`` (``a`` > 0 scales the
   efficiencies, ``b`` ≥ 0 is a fixed per-inference cost: launch, dispatch, synchronisation),
@@ -40,11 +42,12 @@ from edgelab._paths import data_path
 from edgelab._validate import show
 from edgelab.errors import EdgelabError, ParameterError
 from edgelab.hardware.catalog import device_names, get_device
+from edgelab.hardware.cost import PRECISIONS as COST_PRECISIONS
 from edgelab.hardware.cost import model_latency
 from edgelab.hardware.profile import profile_model
 
 __all__ = ["COLUMNS", "PRECISIONS", "TARGETS", "BANDS", "ValidationReport", "load_measured",
-           "predict_raw", "fit_setup", "leave_one_out", "band_shares", "validate"]
+           "predict_raw", "priced_as", "fit_setup", "leave_one_out", "band_shares", "validate"]
 
 #: columns of ``data/measured_latency.csv``
 COLUMNS = ("device", "model", "input_hw", "batch", "precision", "framework", "latency_ms",
@@ -102,17 +105,27 @@ def load_measured(path: str | Path | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def priced_as(device: str, precision: str) -> str:
+    """The precision the cost model prices a pair at: the pair's own where the catalog has the
+    device's peak for it, else ``fp32`` (seed 003 §III-B)."""
+    column = COST_PRECISIONS[precision][0]
+    peak = float(getattr(get_device(device), column))
+    return precision if math.isfinite(peak) and peak > 0 else "fp32"
+
+
 def predict_raw(table: pd.DataFrame) -> np.ndarray:
     """The catalog's prediction in ms of every row of a measured table (seed 003 §III-B).
 
     :func:`~edgelab.hardware.cost.model_latency` of the zoo model profiled at the row's batch
-    and input size (3 × ``input_hw`` × ``input_hw``), on the catalog device, at the fp32 peak.
+    and input size (3 × ``input_hw`` × ``input_hw``), on the catalog device, at the precision
+    :func:`priced_as` gives.
     """
     out = np.empty(len(table))
     for i, r in enumerate(table.itertuples(index=False)):
         shape = (3, int(r.input_hw), int(r.input_hw))
         prof = profile_model(str(r.model), batch=int(r.batch), input_shape=shape)
-        out[i] = model_latency(prof, get_device(str(r.device))) * 1e3
+        out[i] = model_latency(prof, get_device(str(r.device)),
+                               precision=priced_as(str(r.device), str(r.precision))) * 1e3
     return out
 
 
@@ -247,7 +260,9 @@ def validate(table: pd.DataFrame | None = None, devices: Sequence[str] | None = 
     raw = predict_raw(t)
     loo = leave_one_out(t, raw)
     meas = t["latency_ms"].to_numpy(dtype=np.float64)
-    pairs = t.assign(raw_ms=raw, raw_ratio=raw / meas, loo_ms=loo, loo_ratio=loo / meas)
+    pairs = t.assign(priced_as=[priced_as(d, p) for d, p in zip(t["device"], t["precision"],
+                                                                  strict=True)],
+                     raw_ms=raw, raw_ratio=raw / meas, loo_ms=loo, loo_ratio=loo / meas)
     by_device = pd.DataFrame([{"device": d, **_summary_row(g)}
                               for d, g in pairs.groupby("device", sort=True)])
     summary: dict[str, Any] = {**_summary_row(pairs), "devices": int(pairs["device"].nunique())}
