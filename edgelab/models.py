@@ -493,6 +493,93 @@ ZOO: dict[str, ModelSpec] = {
     ]
 }
 
+# ----------------------------------------------------------------------------- digits stand-ins
+# AlexNet and VGG-16's layer chains, narrow enough to train on scikit-learn's digits in seconds
+# (upsampled to an input the chain accepts), so JALAD's accuracy cost is measured at the same
+# splits the cost model prices for the full-size networks (seed 003 §V-C.2).
+
+
+def _he_init(net: nn.Module) -> None:
+    """He (fan-out) initialisation of the convolutions, as torchvision's VGG: without batch norm
+    the default initialisation leaves a 13-convolution chain untrainable in a few epochs."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+
+
+class DigitsAlexNet(nn.Module):
+    """AlexNet's layer chain (same layers in the same order as :class:`AlexNet`) with narrow
+    widths, for 1×67×67 upsampled digits: 67 is the smallest size whose stride-4 11×11
+    convolution and three 3×3/2 max-pools leave a 1×1 map (seed 003 §V-C.2, JALAD [81])."""
+
+    def __init__(self, widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
+                 hidden: int = 64, num_classes: int = 10, dropout: float = 0.1) -> None:
+        super().__init__()
+        c1, c2, c3, c4, c5 = widths
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, 11, stride=4), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(c1, c2, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(c2, c3, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(c3, c4, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.Conv2d(c4, c5, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2),
+        )
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(c5, hidden), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+            nn.Linear(hidden, num_classes),
+        )
+        _he_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+class DigitsVGG16(nn.Module):
+    """VGG-16's layer chain (configuration D, same layers in the same order as :class:`VGG`)
+    with every width divided by ``shrink``, for 1×32×32 upsampled digits: five 2×2 pools leave
+    a 1×1 map (seed 003 §V-C.2, JALAD [81])."""
+
+    def __init__(self, shrink: int = 16, hidden: int = 64, num_classes: int = 10,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        c = 1
+        for v in _VGG_CFG["vgg16"]:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(c, int(v) // shrink, 3, padding=1), nn.ReLU(inplace=True)]
+                c = int(v) // shrink
+        self.features = nn.Sequential(*layers)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Linear(c, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),
+        )
+        _he_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+ZOO.update({s.name: s for s in [
+    ModelSpec("digits_alexnet", DigitsAlexNet, (1, 67, 67), "digits",
+              "AlexNet's layer chain, narrow, for digits upsampled to 67×67 (JALAD stand-in)"),
+    ModelSpec("digits_vgg16", DigitsVGG16, (1, 32, 32), "digits",
+              "VGG-16's layer chain, widths ÷ 16, for digits upsampled to 32×32 (JALAD stand-in)"),
+]})
+
+#: The digits-trained stand-in of each large zoo model whose layer chain it copies.
+DIGITS_STAND_INS = {"alexnet": "digits_alexnet", "vgg16": "digits_vgg16"}
+
 #: The models seed 003 §II-D names, with the surveys' input sizes.
 SURVEY_MODELS = ("alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2")
 
