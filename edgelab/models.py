@@ -199,6 +199,63 @@ class ResNet(nn.Module):
         return self.fc(self.flatten(self.avgpool(self.layers(self.stem(x)))))
 
 
+class Bottleneck(nn.Module):
+    """ResNet bottleneck block (1×1 reduce, 3×3, 1×1 expand ×4) with an identity or 1×1
+    shortcut. ``stride_in_1x1`` puts the stride on the first 1×1 convolution, as in He et al.'s
+    Caffe ResNet-50 (v1); the default puts it on the 3×3, as torchvision and MLPerf do (v1.5)."""
+
+    expansion = 4
+
+    def __init__(self, cin: int, mid: int, stride: int = 1, stride_in_1x1: bool = False) -> None:
+        super().__init__()
+        cout = mid * self.expansion
+        s1, s3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = nn.Conv2d(cin, mid, 1, s1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(mid, mid, 3, s3, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv3 = nn.Conv2d(mid, cout, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.down = (
+            nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            if stride != 1 or cin != cout else None
+        )
+        self.relu3 = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        idt = x if self.down is None else self.down(x)
+        y = self.relu1(self.bn1(self.conv1(x)))
+        y = self.bn3(self.conv3(self.relu2(self.bn2(self.conv2(y)))))
+        return self.relu3(y + idt)
+
+
+class ResNetBottleneck(nn.Module):
+    """ResNet-50 (He et al. 2016, bottleneck blocks 3-4-6-3), 224×224."""
+
+    def __init__(self, blocks: tuple[int, int, int, int] = (3, 4, 6, 3), num_classes: int = 1000,
+                 stride_in_1x1: bool = False) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        )
+        layers: list[nn.Module] = []
+        cin = 64
+        for i, (n, mid) in enumerate(zip(blocks, (64, 128, 256, 512), strict=True)):
+            for j in range(n):
+                layers.append(Bottleneck(cin, mid, 2 if (j == 0 and i > 0) else 1, stride_in_1x1))
+                cin = mid * Bottleneck.expansion
+        self.layers = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.fc(self.flatten(self.avgpool(self.layers(self.stem(x)))))
+
+
 # ----------------------------------------------------------------------------- MobileNetV2
 
 
@@ -230,14 +287,19 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    """MobileNetV2 (Sandler et al. 2018) with a width multiplier, 224×224."""
+    """MobileNetV2 (Sandler et al. 2018) with a width multiplier, 224×224.
 
-    def __init__(self, width: float = 1.0, num_classes: int = 1000) -> None:
+    ``scale_last`` scales the last 1×1 convolution (1280 channels) by the width below 1 too, as
+    MCUNet's scaled baselines for microcontrollers do (Lin et al., NeurIPS 2020).
+    """
+
+    def __init__(self, width: float = 1.0, num_classes: int = 1000,
+                 scale_last: bool = False) -> None:
         super().__init__()
         cfg = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
                (6, 160, 3, 2), (6, 320, 1, 1)]
         cin = _make_divisible(32 * width)
-        last = _make_divisible(1280 * max(1.0, width))
+        last = _make_divisible(1280 * (width if scale_last else max(1.0, width)))
         feats: list[nn.Module] = [nn.Conv2d(3, cin, 3, 2, 1, bias=False), nn.BatchNorm2d(cin),
                                   nn.ReLU6(inplace=True)]
         for t, c, n, s in cfg:
@@ -401,16 +463,28 @@ ZOO: dict[str, ModelSpec] = {
         ModelSpec("vgg16", lambda: VGG(_VGG_CFG["vgg16"]), (3, 224, 224), "vgg",
                   "Simonyan & Zisserman, ICLR 2015"),
         ModelSpec("googlenet", GoogLeNet, (3, 224, 224), "googlenet", "Szegedy et al., CVPR 2015"),
+        ModelSpec("googlenet_caffe", lambda: GoogLeNet(ceil_mode=True), (3, 224, 224), "googlenet",
+                  "Szegedy et al., CVPR 2015 (Caffe's BVLC model: pools round up)"),
         ModelSpec("resnet18", lambda: ResNet((2, 2, 2, 2)), (3, 224, 224), "resnet",
                   "He et al., CVPR 2016"),
         ModelSpec("resnet34", lambda: ResNet((3, 4, 6, 3)), (3, 224, 224), "resnet",
                   "He et al., CVPR 2016"),
+        ModelSpec("resnet50", ResNetBottleneck, (3, 224, 224), "resnet",
+                  "He et al., CVPR 2016 (v1.5: stride on the 3×3, as torchvision and MLPerf)"),
+        ModelSpec("resnet50_v1", lambda: ResNetBottleneck(stride_in_1x1=True), (3, 224, 224),
+                  "resnet", "He et al., CVPR 2016 (v1: stride on the first 1×1, the Caffe model)"),
         ModelSpec("mobilenet_v2", MobileNetV2, (3, 224, 224), "mobilenet",
                   "Sandler et al., CVPR 2018"),
         ModelSpec("mobilenet_v2_0.5", lambda: MobileNetV2(0.5), (3, 224, 224), "mobilenet",
                   "Sandler et al., CVPR 2018 (width 0.5)"),
         ModelSpec("mobilenet_v2_1.4", lambda: MobileNetV2(1.4), (3, 224, 224), "mobilenet",
                   "Sandler et al., CVPR 2018 (width 1.4)"),
+        ModelSpec("mobilenet_v2_0.35_r144", lambda: MobileNetV2(0.35, scale_last=True),
+                  (3, 144, 144), "mobilenet",
+                  "Lin et al., NeurIPS 2020 (MCUNet's MbV2-s baseline: width 0.35, 144×144)"),
+        ModelSpec("mobilenet_v2_0.3_r80", lambda: MobileNetV2(0.3, scale_last=True),
+                  (3, 80, 80), "mobilenet",
+                  "Lin et al., NeurIPS 2020 (MCUNet's MbV2-s baseline: width 0.3, 80×80)"),
         ModelSpec("mnasnet", MNASNet, (3, 224, 224), "mnasnet", "Tan et al., CVPR 2019 (B1, width 1.0)"),
         ModelSpec("squeezenet", SqueezeNet, (3, 224, 224), "squeezenet",
                   "Iandola et al., arXiv:1602.07360 (v1.1)"),
@@ -418,6 +492,93 @@ ZOO: dict[str, ModelSpec] = {
         ModelSpec("digits_cnn", DigitsCNN, (1, 8, 8), "digits", "LeNet-style CNN for sklearn digits"),
     ]
 }
+
+# ----------------------------------------------------------------------------- digits stand-ins
+# AlexNet and VGG-16's layer chains, narrow enough to train on scikit-learn's digits in seconds
+# (upsampled to an input the chain accepts), so JALAD's accuracy cost is measured at the same
+# splits the cost model prices for the full-size networks (seed 003 §V-C.2).
+
+
+def _he_init(net: nn.Module) -> None:
+    """He (fan-out) initialisation of the convolutions, as torchvision's VGG: without batch norm
+    the default initialisation leaves a 13-convolution chain untrainable in a few epochs."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+
+
+class DigitsAlexNet(nn.Module):
+    """AlexNet's layer chain (same layers in the same order as :class:`AlexNet`) with narrow
+    widths, for 1×67×67 upsampled digits: 67 is the smallest size whose stride-4 11×11
+    convolution and three 3×3/2 max-pools leave a 1×1 map (seed 003 §V-C.2, JALAD [81])."""
+
+    def __init__(self, widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
+                 hidden: int = 64, num_classes: int = 10, dropout: float = 0.1) -> None:
+        super().__init__()
+        c1, c2, c3, c4, c5 = widths
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, 11, stride=4), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(c1, c2, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(c2, c3, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(c3, c4, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.Conv2d(c4, c5, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2),
+        )
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(c5, hidden), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+            nn.Linear(hidden, num_classes),
+        )
+        _he_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+class DigitsVGG16(nn.Module):
+    """VGG-16's layer chain (configuration D, same layers in the same order as :class:`VGG`)
+    with every width divided by ``shrink``, for 1×32×32 upsampled digits: five 2×2 pools leave
+    a 1×1 map (seed 003 §V-C.2, JALAD [81])."""
+
+    def __init__(self, shrink: int = 16, hidden: int = 64, num_classes: int = 10,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        c = 1
+        for v in _VGG_CFG["vgg16"]:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(c, int(v) // shrink, 3, padding=1), nn.ReLU(inplace=True)]
+                c = int(v) // shrink
+        self.features = nn.Sequential(*layers)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Linear(c, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),
+        )
+        _he_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.classifier(self.flatten(self.features(x)))
+
+
+ZOO.update({s.name: s for s in [
+    ModelSpec("digits_alexnet", DigitsAlexNet, (1, 67, 67), "digits",
+              "AlexNet's layer chain, narrow, for digits upsampled to 67×67 (JALAD stand-in)"),
+    ModelSpec("digits_vgg16", DigitsVGG16, (1, 32, 32), "digits",
+              "VGG-16's layer chain, widths ÷ 16, for digits upsampled to 32×32 (JALAD stand-in)"),
+]})
+
+#: The digits-trained stand-in of each large zoo model whose layer chain it copies.
+DIGITS_STAND_INS = {"alexnet": "digits_alexnet", "vgg16": "digits_vgg16"}
 
 #: The models seed 003 §II-D names, with the surveys' input sizes.
 SURVEY_MODELS = ("alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2")

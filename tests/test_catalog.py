@@ -33,6 +33,13 @@ def test_device_units_are_sane():
     int8 = pd.to_numeric(df["peak_int8_gops"], errors="coerce")
     known = int8.dropna()
     assert (known > df.loc[known.index, "peak_fp32_gflops"]).all()
+    fp16 = pd.to_numeric(df["peak_fp16_gflops"], errors="coerce").dropna()
+    assert {"jetson-nano", "t4", "a100", "h100"} <= set(fp16.index)
+    assert (fp16 >= df.loc[fp16.index, "peak_fp32_gflops"]).all()  # fp16 never slower than fp32
+    # Where both are vendor-stated, int8 tensor peaks are twice the fp16 ones (T4, A100, H100).
+    both = fp16.index.intersection(known.index)
+    assert set(both) == {"t4", "a100", "h100"}
+    assert ((known[both] / fp16[both]).round(2) == 2.0).all()
 
 
 def test_links_schema_and_sources():
@@ -42,7 +49,10 @@ def test_links_schema_and_sources():
     assert df["source"].str.len().min() > 10
     for c in ("uplink_mbps", "downlink_mbps", "rtt_ms", "tx_power_w", "rx_power_w"):
         assert (df[c] > 0).all(), c
+    assert ((df["duty_cycle"] > 0) & (df["duty_cycle"] <= 1)).all()
     by = df.set_index("name")
+    assert by.loc["lora", "duty_cycle"] == 0.01  # ETSI EN 300 220 sub-band M (868.0-868.6 MHz)
+    assert (by.drop(index="lora")["duty_cycle"] == 1.0).all()
     assert by.loc["lora", "uplink_mbps"] < by.loc["4g", "uplink_mbps"] < by.loc["ethernet", "uplink_mbps"]
     assert by.loc["wan", "tier_pair"] == "edge-cloud"
 
@@ -50,8 +60,20 @@ def test_links_schema_and_sources():
 def test_get_device_and_link():
     d = catalog.get_device("rpi4")
     assert d.tier == "end" and d.peak_fp32_gflops > 0 and math.isnan(d.peak_int8_gops)
+    assert math.isnan(d.peak_fp16_gflops)
+    assert catalog.get_device("t4").peak_fp16_gflops == 65000
     link = catalog.get_link("4g", bandwidth_mbps=20)
     assert link.uplink_mbps == link.downlink_mbps == 20
+    lora = catalog.get_link("lora")
+    assert lora.duty_cycle == 0.01
+    assert lora.with_bandwidth(0.001).duty_cycle == 0.01  # an override keeps the duty cycle
+    assert catalog.get_link("ethernet").duty_cycle == 1.0
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.5, float("nan"), float("inf")])
+def test_link_rejects_bad_duty_cycle(bad):
+    with pytest.raises(ValueError, match="duty_cycle"):
+        catalog.Link("x", "end-edge", 1.0, 1.0, 10.0, 0.1, 0.1, duty_cycle=bad)
 
 
 @pytest.mark.parametrize("fn,name", [(catalog.get_device, "rpi5"), (catalog.get_link, "6g")])

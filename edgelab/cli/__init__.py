@@ -43,7 +43,8 @@ _DEBUG_HINT = f"--debug or {DEBUG_ENV}=1 shows the traceback"
 #: The command modules, one per command group, in the order of ``edgelab --help``. Each has a
 #: ``register(subparsers)`` that adds its subcommands, whose handlers are named ``cmd_<command>``.
 COMMAND_MODULES = ("edgelab.cli.hardware", "edgelab.cli.levels", "edgelab.cli.calibrate",
-                   "edgelab.cli.pipeline", "edgelab.cli.partition", "edgelab.cli.bench")
+                   "edgelab.cli.pipeline", "edgelab.cli.partition", "edgelab.cli.bench",
+                   "edgelab.cli.validate")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -17,7 +17,7 @@ from typing import Any
 
 from edgelab.errors import ParameterError
 
-__all__ = ["register", "cmd_reproduce", "cmd_compare", "check_out_folder"]
+__all__ = ["register", "cmd_reproduce", "cmd_compare", "cmd_chapters", "check_out_folder"]
 
 
 def _positive_int(text: str) -> int:
@@ -133,6 +133,22 @@ def register(subparsers: Any) -> None:
     )
     c.set_defaults(func=cmd_compare, output="text")
 
+    ch = subparsers.add_parser(
+        "chapters",
+        help="the chapters in order, with survey section, session, reading and run time",
+        description=(
+            "One row per chapter: the survey section it mirrors, the session it is written for, "
+            "its reading time (from its words) and its run times measured by edgelab reproduce. "
+            "With --record-times QUICK_OUT FULL_OUT, first write notebooks/chapter_times.csv "
+            "from the OUT folders of a quick and a full run."
+        ),
+    )
+    ch.add_argument("--record-times", nargs=2, metavar=("QUICK_OUT", "FULL_OUT"), default=None,
+                    help="OUT folders of `edgelab reproduce --quick` and `--full`")
+    ch.add_argument("--notebooks", metavar="DIR", default=None,
+                    help="chapters folder (default: ./notebooks, else the checkout's notebooks/)")
+    ch.set_defaults(func=cmd_chapters)
+
 
 def check_out_folder(out: str) -> None:
     """``--out`` of ``edgelab reproduce`` must be a folder (created if missing), not a file."""
@@ -185,3 +201,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 1 if report.differs(strict=args.strict) else 0
+
+
+def cmd_chapters(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab chapters``: the chapters' frame as a table (optionally recording
+    the run times of a quick and a full reproduction first)."""
+    import math
+
+    import pandas as pd
+
+    from edgelab.cli.format import emit
+    from edgelab.pipeline.chapters import chapter_card, chapter_index, record_times
+
+    if args.record_times:
+        path = record_times(*args.record_times, notebooks_dir=args.notebooks)
+        print(f"wrote {path}", file=sys.stderr)
+    rows = []
+    for stem, title in chapter_index(args.notebooks):
+        c = chapter_card(stem, args.notebooks)
+        rows.append({"chapter": stem, "title": title, "survey": c.survey,
+                     "session_min": c.minutes, "reading_min": c.reading_min,
+                     "quick_s": math.nan if c.quick_s is None else c.quick_s,
+                     "full_s": math.nan if c.full_s is None else c.full_s})
+    emit(pd.DataFrame(rows), args.format, na_rep="-", float_format="{:.0f}")
+    return 0

@@ -29,17 +29,25 @@ from edgelab.hardware.specs import (
 __all__ = [
     "TIERS", "DEVICE_COLUMNS", "LINK_COLUMNS", "DEFAULT_EFFICIENCY", "DEFAULT_LAYER_OVERHEAD_S",
     "Device", "Link", "devices", "links", "device_names", "link_names", "get_device", "get_link",
+    "GRADES", "SOURCE_COLUMNS", "catalog_sources", "numeric_cells", "graded_share",
 ]
 DEVICE_COLUMNS = (
-    "name", "tier", "kind", "description", "peak_fp32_gflops", "peak_int8_gops",
+    "name", "tier", "kind", "description", "peak_fp32_gflops", "peak_fp16_gflops", "peak_int8_gops",
     "mem_bw_gbps", "mem_gb", "active_power_w", "idle_power_w", "source", "notes",
 )
 LINK_COLUMNS = (
-    "name", "tier_pair", "tech", "uplink_mbps", "downlink_mbps", "rtt_ms",
+    "name", "tier_pair", "tech", "uplink_mbps", "downlink_mbps", "rtt_ms", "duty_cycle",
     "tx_power_w", "rx_power_w", "source", "notes",
 )
+#: How a catalog number was obtained, best first: read off a measurement, stated by a vendor or a
+#: standard (up to a unit conversion), computed from such numbers, or an estimate.
+GRADES = ("measured", "datasheet", "derived", "estimate")
+SOURCE_COLUMNS = ("table", "name", "column", "value", "grade", "source", "locator", "derivation")
+_DEVICE_NUMERIC = ("peak_fp32_gflops", "peak_fp16_gflops", "peak_int8_gops", "mem_bw_gbps", "mem_gb",
+                   "active_power_w", "idle_power_w")
+_LINK_NUMERIC = ("uplink_mbps", "downlink_mbps", "rtt_ms", "duty_cycle", "tx_power_w", "rx_power_w")
 _DEVICE_POSITIVE = ("peak_fp32_gflops", "mem_bw_gbps", "mem_gb", "active_power_w", "idle_power_w")
-_LINK_POSITIVE = LINK_POSITIVE
+_LINK_POSITIVE = (*LINK_POSITIVE, "duty_cycle")
 
 
 def _check_table(df: pd.DataFrame, columns: tuple[str, ...], numeric: tuple[str, ...], what: str) -> None:
@@ -117,14 +125,20 @@ def _catalog_devices() -> dict[str, Device]:
     return {r["name"]: _device_from_row(r) for _, r in _devices_df().iterrows()}
 
 
+def _optional(r: pd.Series, column: str) -> float:
+    """A numeric cell that may be empty (no vendor figure): NaN when empty."""
+    v = pd.to_numeric(r[column], errors="coerce")
+    return float(v) if pd.notna(v) else math.nan
+
+
 def _device_from_row(r: pd.Series) -> Device:
-    int8 = pd.to_numeric(r["peak_int8_gops"], errors="coerce")
     return Device(
         name=r["name"], tier=r["tier"], kind=r["kind"],
         peak_fp32_gflops=float(r["peak_fp32_gflops"]), mem_bw_gbps=float(r["mem_bw_gbps"]),
         mem_gb=float(r["mem_gb"]), active_power_w=float(r["active_power_w"]),
         idle_power_w=float(r["idle_power_w"]),
-        peak_int8_gops=float(int8) if pd.notna(int8) else math.nan,
+        peak_int8_gops=_optional(r, "peak_int8_gops"),
+        peak_fp16_gflops=_optional(r, "peak_fp16_gflops"),
         description=str(r["description"]), source=str(r["source"]),
         layer_overhead_s=DEFAULT_LAYER_OVERHEAD_S.get(r["kind"], 1e-5),
     )
@@ -144,6 +158,73 @@ def get_link(name: str | Link, bandwidth_mbps: float | None = None) -> Link:
             name=r["name"], tier_pair=r["tier_pair"], uplink_mbps=float(r["uplink_mbps"]),
             downlink_mbps=float(r["downlink_mbps"]), rtt_ms=float(r["rtt_ms"]),
             tx_power_w=float(r["tx_power_w"]), rx_power_w=float(r["rx_power_w"]),
-            tech=str(r["tech"]), source=str(r["source"]),
+            tech=str(r["tech"]), source=str(r["source"]), duty_cycle=float(r["duty_cycle"]),
         )
     return link if bandwidth_mbps is None else link.with_bandwidth(bandwidth_mbps)
+
+
+def numeric_cells() -> pd.DataFrame:
+    """Every non-empty numeric cell of both catalogs: ``table``, ``name``, ``column``, ``value``.
+
+    The cells :func:`catalog_sources` must cover one to one (seed 003 §III-A).
+    """
+    parts = []
+    for table, df, cols in (("devices", _devices_df(), _DEVICE_NUMERIC), ("links", _links_df(), _LINK_NUMERIC)):
+        long = df.melt(id_vars="name", value_vars=list(cols), var_name="column", value_name="value")
+        long = long[pd.to_numeric(long["value"], errors="coerce").notna()]
+        parts.append(long.assign(table=table, value=pd.to_numeric(long["value"]).astype(float)))
+    return pd.concat(parts, ignore_index=True)[["table", "name", "column", "value"]]
+
+
+@lru_cache(maxsize=1)
+def _sources_df() -> pd.DataFrame:
+    df = pd.read_csv(data_path("catalog_sources.csv"), dtype={"value": str}, keep_default_na=False)
+    missing = [c for c in SOURCE_COLUMNS if c not in df.columns]
+    if missing:
+        raise EdgelabError(f"catalog_sources.csv: missing columns {missing}")
+    bad = df[~df["grade"].isin(GRADES)]
+    if len(bad):
+        raise EdgelabError(f"catalog_sources.csv: grade must be one of {GRADES}: "
+                           f"{bad[['table', 'name', 'column']].values.tolist()}")
+    nosrc = df[df["source"].str.strip() == ""]
+    if len(nosrc):
+        raise EdgelabError(f"catalog_sources.csv: rows without a source: "
+                           f"{nosrc[['table', 'name', 'column']].values.tolist()}")
+    key = ["table", "name", "column"]
+    dup = df[df.duplicated(key)]
+    if len(dup):
+        raise EdgelabError(f"catalog_sources.csv: duplicate cells {dup[key].values.tolist()}")
+    cells = numeric_cells()
+    both = cells.merge(df.assign(v=pd.to_numeric(df["value"], errors="coerce")), on=key, how="outer",
+                       indicator=True)
+    orphan = both[both["_merge"] != "both"]
+    if len(orphan):
+        raise EdgelabError("catalog_sources.csv must have exactly one row per numeric catalog cell; "
+                           f"unmatched: {orphan[key + ['_merge']].values.tolist()}")
+    differ = both[~((both["value_x"] - both["v"]).abs() <= 1e-12 * both["value_x"].abs())]
+    if len(differ):
+        raise EdgelabError(f"catalog_sources.csv: value differs from the catalog cell for "
+                           f"{differ[key].values.tolist()}")
+    return df
+
+
+def catalog_sources() -> pd.DataFrame:
+    """Provenance of every numeric catalog cell (a copy), one row per cell (seed 003 §III-A).
+
+    Columns ``table, name, column, value, grade, source, locator, derivation``: ``grade`` is one
+    of :data:`GRADES`, ``source`` a URL or full citation, ``locator`` the page, table or section,
+    and ``derivation`` the arithmetic of a ``derived`` cell. Loading checks that the rows match
+    the catalogs' numeric cells one to one and value for value.
+    """
+    return _sources_df().copy()
+
+
+def graded_share(grades: tuple[str, ...] = ("measured", "datasheet")) -> float:
+    """Share of the catalogs' numeric cells whose grade is in ``grades`` (seed 003 §III-A).
+
+    The default is the share read directly off a measurement or a vendor/standard document.
+    """
+    bad = [g for g in grades if g not in GRADES]
+    if bad or not grades:
+        raise ValueError(f"grades must be a non-empty subset of {GRADES}; got {grades!r}")
+    return float(_sources_df()["grade"].isin(grades).mean())

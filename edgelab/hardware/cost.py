@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgelab._validate import instance, integer_in, positive_array, show
-from edgelab.errors import ParameterTypeError
+from edgelab._validate import choice, instance, integer_in, positive_array, show
+from edgelab.errors import ParameterError, ParameterTypeError
 from edgelab.hardware.catalog import Device, Link, get_device, get_link
 from edgelab.hardware.profile import Profile
 
@@ -39,6 +39,14 @@ FAMILIES = ("conv", "dwconv", "linear", "other")
 #: identity); the profiler (:mod:`edgelab.hardware.profile`) names them ``reshape``. The host
 #: calibration (:mod:`edgelab.hardware.calibrate`) marks the same layers free.
 FREE_OPS = ("reshape",)
+#: Arithmetic precisions the roofline knows: the catalog column holding each one's peak
+#: (GFLOP/s or GOP/s) and the bytes per value relative to fp32 (seed 003 §V-C.2: weights and
+#: activations of an fp16 / int8 model are 2× / 4× smaller, so a layer moves that much less).
+PRECISIONS: dict[str, tuple[str, float]] = {
+    "fp32": ("peak_fp32_gflops", 1.0),
+    "fp16": ("peak_fp16_gflops", 0.5),
+    "int8": ("peak_int8_gops", 0.25),
+}
 
 
 def check_profile(profile: object, name: str = "profile") -> Profile:
@@ -289,12 +297,36 @@ def roofline(flops: np.ndarray, moved: np.ndarray, dims: np.ndarray, eff: np.nda
     return overhead + combined
 
 
-def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.ndarray:
+def precision_peak(device: Device | str, precision: str = "fp32") -> float:
+    """Peak arithmetic rate in operations per second of ``device`` at ``precision``.
+
+    ``fp32`` reads ``peak_fp32_gflops``, ``fp16`` ``peak_fp16_gflops`` and ``int8``
+    ``peak_int8_gops`` (seed 003 §V-C.2, model compression: quantised layers run on the
+    device's low-precision units). A device whose catalog cell for that precision is empty
+    (no vendor figure, or the calibrated host) raises :class:`~edgelab.errors.ParameterError`
+    (a ``ValueError``) naming the device, the precision and the column.
+    """
+    precision = choice("precision", precision, tuple(PRECISIONS))
+    dev = get_device(device)
+    column = PRECISIONS[precision][0]
+    peak = float(getattr(dev, column))
+    if not np.isfinite(peak) or peak <= 0:
+        raise ParameterError(f"device {dev.name!r} has no {precision} peak: catalog column "
+                             f"{column} is empty for it; use precision='fp32' or another device")
+    return peak * 1e9
+
+
+def layer_latency_grid(profile: Profile, devices: Sequence[Device | str],
+                       precision: str = "fp32") -> np.ndarray:
     """Per-layer latency in seconds, shape ``(n_devices, n_layers)`` (seed 003 §V-C.2).
 
     Roofline per layer with a per-layer overhead; view-only layers (flatten, dropout) cost 0.
+    ``precision`` (``fp32``, ``fp16`` or ``int8``) picks the peak (:func:`precision_peak`) and
+    scales the bytes moved by the value size (½ for fp16, ¼ for int8); ``fp32`` is the
+    plain roofline. The profile's FLOPs count one op per multiply or add at any precision.
     """
     check_profile(profile)
+    precision = choice("precision", precision, tuple(PRECISIONS))
     devs = _device_list(devices)
     s = layer_static(profile)
     keys, which = s["keys"], s["which"]
@@ -304,9 +336,13 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
                    for d in devs])[:, which]
     hs = np.array([[d.halfsat_for(o, f, m) for o, f, m in keys] for d in devs],
                   dtype=np.float64).reshape(len(devs), len(keys), 3)[:, which]  # (D, L, 3)
+    if precision == "fp32":  # the plain roofline, bit for bit
+        peak, moved = np.array([d.peak_fp32_gflops * 1e9 for d in devs]), s["moved"]
+    else:
+        peak = np.array([precision_peak(d, precision) for d in devs])
+        moved = s["moved"] * PRECISIONS[precision][1]
     lat = roofline(
-        s["flops"], s["moved"], s["dims"], eff, oh, hs,
-        np.array([d.peak_fp32_gflops * 1e9 for d in devs]), bw,
+        s["flops"], moved, s["dims"], eff, oh, hs, peak, bw,
         np.array([d.roofline_p for d in devs], dtype=np.float64),
     )
     lat[:, s["free"]] = 0.0
@@ -320,18 +356,22 @@ def layer_latency_grid(profile: Profile, devices: Sequence[Device | str]) -> np.
     return lat
 
 
-def layer_latency(profile: Profile, device: Device | str) -> np.ndarray:
-    """Per-layer latency in seconds of ``profile`` on one device (seed 003 §V-C.2)."""
-    return layer_latency_grid(profile, [device])[0]
+def layer_latency(profile: Profile, device: Device | str, precision: str = "fp32") -> np.ndarray:
+    """Per-layer latency in seconds of ``profile`` on one device (seed 003 §V-C.2).
+
+    ``precision`` as in :func:`layer_latency_grid`.
+    """
+    return layer_latency_grid(profile, [device], precision=precision)[0]
 
 
-def model_latency(profile: Profile, device: Device | str) -> float:
+def model_latency(profile: Profile, device: Device | str, precision: str = "fp32") -> float:
     """Whole-model latency in seconds on one device: Σ layers + per-inference overhead.
 
+    ``precision`` (``fp32``, ``fp16``, ``int8``) as in :func:`layer_latency_grid`.
     Seed 003 §III-B.
     """
     dev = get_device(device)
-    return float(layer_latency(profile, dev).sum() + dev.model_overhead_s)
+    return float(layer_latency(profile, dev, precision=precision).sum() + dev.model_overhead_s)
 
 
 def air_time(nbytes: np.ndarray | float, bandwidth_mbps: np.ndarray | float) -> np.ndarray:

@@ -8,7 +8,6 @@ Mirrors the tiers of seed 003 §III-A (end devices, edge nodes, cloud) and the l
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -42,6 +41,10 @@ def _most_specific(table: dict[str, float], keys: tuple[str, ...], default: floa
 @dataclass(frozen=True)
 class Device:
     """A device class: peak compute, memory and power (seed 003 §III-A).
+
+    ``peak_fp16_gflops`` and ``peak_int8_gops`` are the vendor's dense fp16 / int8 peaks, NaN
+    where the vendor states none; the cost model's ``precision="fp16"`` / ``"int8"`` reads them
+    (:func:`edgelab.hardware.cost.precision_peak`).
 
     ``efficiency`` maps an op family (``conv``, ``dwconv``, ``linear``, ``other``), or a finer
     key of the profile table (its ``op`` kind such as ``bn`` or ``pool``, or its ``module``
@@ -84,6 +87,7 @@ class Device:
     idle_power_w: float
     peak_int8_gops: float = math.nan
     description: str = ""
+    peak_fp16_gflops: float = math.nan
     source: str = ""
     efficiency: dict[str, float] = field(default_factory=dict)
     mem_efficiency: float = 0.6
@@ -103,6 +107,12 @@ class Device:
     def __post_init__(self) -> None:
         for p in ("peak_fp32_gflops", "mem_bw_gbps", "mem_gb", "active_power_w", "idle_power_w"):
             positive(f"{self.name}.{p}", getattr(self, p))
+        for p in ("peak_fp16_gflops", "peak_int8_gops"):  # optional: NaN (or None) = no figure
+            v = getattr(self, p)
+            if v is None:  # JSON null, as host.device_to_json writes NaN
+                object.__setattr__(self, p, math.nan)
+            elif not (isinstance(v, float) and math.isnan(v)):
+                positive(f"{self.name}.{p}", v)
         positive(f"{self.name}.mem_efficiency", self.mem_efficiency)
         positive(f"{self.name}.layer_overhead_s", self.layer_overhead_s, allow_zero=True)
         positive(f"{self.name}.model_overhead_s", self.model_overhead_s, allow_zero=True)
@@ -191,7 +201,11 @@ class Device:
 
 @dataclass(frozen=True)
 class Link:
-    """A network link: achieved bandwidth, round-trip time and radio power (seed 001 §II-B)."""
+    """A network link: achieved bandwidth, round-trip time and radio power (seed 001 §II-B).
+
+    ``duty_cycle`` is the share of time the end device may transmit (0 < d ≤ 1): 0.01 for
+    LoRaWAN EU868 (ETSI EN 300 220 sub-band limit), 1.0 where the band is unrestricted.
+    """
 
     name: str
     tier_pair: str
@@ -200,15 +214,17 @@ class Link:
     rtt_ms: float
     tx_power_w: float
     rx_power_w: float
-    duty_cycle: float = 1.0
     tech: str = ""
     source: str = ""
+    duty_cycle: float = 1.0
 
     def __post_init__(self) -> None:
         for p in LINK_POSITIVE:
             positive(f"{self.name}.{p}", getattr(self, p))
+        positive(f"{self.name}.duty_cycle", self.duty_cycle, at_most=1.0)
 
     def with_bandwidth(self, mbps: float) -> Link:
         """The same link at another (symmetric) bandwidth in Mbit/s."""
         mbps = positive("bandwidth", mbps)
-        return dataclasses.replace(self, uplink_mbps=mbps, downlink_mbps=mbps)
+        return Link(self.name, self.tier_pair, mbps, mbps, self.rtt_ms, self.tx_power_w,
+                    self.rx_power_w, self.tech, self.source, self.duty_cycle)

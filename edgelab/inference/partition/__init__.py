@@ -46,7 +46,8 @@ _LAZY = {
     "split_equivalence": "execution", "jalad_speedups": "jalad",
     "BITS": "encoding", "QuantizedTensor": "encoding", "quantize": "encoding",
     "jalad_accuracy": "jalad", "lossy_split_costs": "jalad", "jalad_plan": "jalad",
-    "train_digits_cnn": "jalad",
+    "train_digits_cnn": "jalad", "train_digits_model": "jalad", "digits_at": "jalad",
+    "stand_in_accuracy": "jalad", "accuracy_drop": "jalad",
     "SCHEMES": "devices", "between_devices": "devices",
     "distributed_forward": "devices", "between_devices_sweep": "devices", "best_of": "devices",
 }

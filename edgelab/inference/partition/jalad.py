@@ -3,12 +3,14 @@
 
 :func:`jalad_accuracy` measures what the lossy encoding of :mod:`.encoding` costs in accuracy on
 real heads and tails, :func:`lossy_split_costs` what it saves on the link, and :func:`jalad_plan`
-decides. :func:`train_digits_cnn` trains the network the accuracy is measured on.
+decides. :func:`train_digits_model` trains the networks the accuracy is measured on: the digits
+CNN, and digits-sized stand-ins with AlexNet's and VGG-16's layer chains, whose tables
+(:func:`stand_in_accuracy`) :func:`jalad_speedups` plans the full-size networks with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,30 +34,60 @@ from edgelab.inference.partition.encoding import BITS, quantize
 from edgelab.inference.partition.execution import _layer_nodes, split_model
 
 
-def train_digits_cnn(seed: int = 0, epochs: int = 20, n_train: int | None = None,
-                     lr: float = 0.01) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
-    """Train the zoo's digits CNN on scikit-learn digits; returns ``(model, x_test, y_test)``
-    (the trained network JALAD's accuracy cost is measured on; seed 003 §V-C.2)."""
-    from edgelab import models
+def digits_at(shape: tuple[int, int, int], seed: int = 0
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """scikit-learn's 8×8 digits (seeded 80/20 split) resized bilinearly to ``shape`` (C, H, W),
+    so a zoo chain that needs a larger input can be trained on them; returns
+    ``(x_train, y_train, x_test, y_test)`` (seed 003 §V-C.2, JALAD [81] stand-ins)."""
     from edgelab.datasets import load_digits_split
 
-    epochs = integer_in("epochs", epochs, 1, 10_000)
     xtr, ytr, xte, yte = load_digits_split(seed=seed, shape="image")
+    if tuple(shape) == tuple(xtr.shape[1:]):
+        return xtr, ytr, xte, yte
+    if len(shape) != 3 or shape[0] != 1:
+        raise ValueError(f"shape must be (1, H, W) (digits are grey-scale); got {shape!r}")
+
+    def up(x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, size=tuple(shape[1:]), mode="bilinear", align_corners=False)
+
+    return up(xtr), ytr, up(xte), yte
+
+
+def train_digits_model(name: str = "digits_cnn", seed: int = 0, epochs: int = 20,
+                       n_train: int | None = None, lr: float = 0.01
+                       ) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """Train a digits-sized zoo model (``digits_cnn``, or a stand-in of
+    :data:`edgelab.models.DIGITS_STAND_INS`) on scikit-learn digits at its input size with
+    Adam, batches of 64, seeded; returns ``(model, x_test, y_test)`` (the trained network
+    JALAD's accuracy cost is measured on; seed 003 §V-C.2, JALAD [81])."""
+    from edgelab import models
+
+    epochs = integer_in("epochs", epochs, 1, 10_000)
+    xtr, ytr, xte, yte = digits_at(models.spec(name).input_shape, seed=seed)
     if n_train is not None:
         xtr, ytr = xtr[:integer_in("n_train", n_train, 1, len(xtr))], ytr[:n_train]
-    net = models.build("digits_cnn", seed=seed)
+    net = models.build(name, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(net.parameters(), lr=positive("lr", lr))
     net.train()
-    for _ in range(epochs):
-        perm = torch.randperm(len(xtr), generator=g)
-        for i in range(0, len(xtr), 64):
-            idx = perm[i:i + 64]
-            loss = F.cross_entropy(net(xtr[idx]), ytr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # dropout masks
+        for _ in range(epochs):
+            perm = torch.randperm(len(xtr), generator=g)
+            for i in range(0, len(xtr), 64):
+                idx = perm[i:i + 64]
+                loss = F.cross_entropy(net(xtr[idx]), ytr[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
     return net.eval(), xte, yte
+
+
+def train_digits_cnn(seed: int = 0, epochs: int = 20, n_train: int | None = None,
+                     lr: float = 0.01) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """Train the zoo's digits CNN on scikit-learn digits; returns ``(model, x_test, y_test)``
+    (:func:`train_digits_model` for ``digits_cnn``; seed 003 §V-C.2)."""
+    return train_digits_model("digits_cnn", seed=seed, epochs=epochs, n_train=n_train, lr=lr)
 
 
 def jalad_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
@@ -204,22 +236,67 @@ def jalad_plan(
     })
 
 
-def jalad_speedups(models: Sequence[str], device: str, server: str, link: str,
-                   bandwidth_mbps: np.ndarray, bits: Sequence[int] = (32, 8),
-                   max_drop: float = 0.01) -> pd.DataFrame:
-    """JALAD's latency side on the zoo's large models (JALAD [81]; seed 003 §V-C.2, Table 4).
+def stand_in_accuracy(models: Sequence[str], seed: int = 0, epochs: int = 20,
+                      lr: float = 0.002, bits: Sequence[int] = (8,)) -> dict[str, pd.DataFrame]:
+    """JALAD's accuracy cost measured, per zoo model, on its digits-trained stand-in (JALAD [81];
+    seed 003 §V-C.2).
 
-    For every model, :func:`jalad_plan` over the bandwidth grid with every split and bit width
-    of ``bits`` taken as within the accuracy budget (their accuracy cost is measured apart, on a
-    trained network, with :func:`jalad_accuracy`); ``speedup`` is the better of all-on-device
+    Each name of ``models`` must have a stand-in in :data:`edgelab.models.DIGITS_STAND_INS`
+    with the same layer chain (so split ``k`` is the same place in both); the stand-in is trained
+    with :func:`train_digits_model` and measured with :func:`jalad_accuracy` at every split and
+    bit width of ``bits`` (plus 32). Returns ``{model: table}`` for :func:`jalad_speedups`.
+    """
+    from edgelab import models as zoo
+
+    out = {}
+    for name in models:
+        if name not in zoo.DIGITS_STAND_INS:
+            raise ValueError(f"models: no digits stand-in for {name!r} "
+                             f"(have {sorted(zoo.DIGITS_STAND_INS)})")
+        stand_in = zoo.DIGITS_STAND_INS[name]
+        net, xte, yte = train_digits_model(stand_in, seed=seed, epochs=epochs, lr=lr)
+        out[name] = jalad_accuracy(net, xte, yte, bits=[b for b in bits if b != 32])
+    return out
+
+
+def accuracy_drop(table: pd.DataFrame, bits: int = 8) -> float:
+    """The largest accuracy loss, over splits, of encoding the activation with ``bits`` against
+    the unsplit fp32 model, in a :func:`jalad_accuracy` table (JALAD [81]; seed 003 §V-C.2)."""
+    if bits not in set(table["bits"]):
+        raise ValueError(f"bits: the table has no rows for {bits!r} (has {sorted(set(table['bits']))})")
+    n = int(table["split"].max())
+    base = float(table.set_index(["split", "bits"]).loc[(n, 32), "accuracy"])
+    return float(base - table.loc[(table["bits"] == bits) & (table["split"] < n), "accuracy"].min())
+
+
+def jalad_speedups(models: Sequence[str], device: str, server: str, link: str,
+                   bandwidth_mbps: np.ndarray, accuracy: Mapping[str, pd.DataFrame],
+                   bits: Sequence[int] = (32, 8), max_drop: float = 0.01) -> pd.DataFrame:
+    """JALAD's latency side on the zoo's large models, within a measured accuracy budget
+    (JALAD [81]; seed 003 §V-C.2, Table 4).
+
+    ``accuracy[model]`` is the :func:`jalad_accuracy` table of a network with the model's layer
+    chain (e.g. from :func:`stand_in_accuracy`); a model without one, or a table without every
+    split or bit width of ``bits``, raises. For every model, :func:`jalad_plan` over the
+    bandwidth grid with the split and bit width (of ``bits``) of least latency whose accuracy is
+    within ``max_drop`` of the unsplit fp32 model's; ``speedup`` is the better of all-on-device
     and all-on-server (fp32) ÷ the plan's latency. One block of rows per model (``model``).
     """
     rows = []
     for name in models:
+        if name not in accuracy:
+            raise ValueError(f"accuracy: no measured table for model {name!r} (measure one with "
+                             "stand_in_accuracy or jalad_accuracy; nothing is assumed lossless)")
         pm = profile_model(name)
-        acc_table = pd.concat([pd.DataFrame({"split": range(pm.n_layers + 1), "bits": b,
-                                             "accuracy": 1.0}) for b in bits])
-        plan = jalad_plan(pm, device, server, link, bandwidth_mbps, acc_table, max_drop=max_drop)
+        table = accuracy[name]
+        have = set(zip(table["split"], table["bits"], strict=True))
+        lack = [(k, b) for b in bits for k in range(pm.n_layers + 1) if (k, b) not in have]
+        if lack or int(table["split"].max()) != pm.n_layers:
+            raise ValueError(f"accuracy: the table for {name!r} must cover splits 0..{pm.n_layers} "
+                             f"at bits {tuple(bits)} (lacks {lack[:3]}, last split "
+                             f"{int(table['split'].max())})")
+        plan = jalad_plan(pm, device, server, link, bandwidth_mbps,
+                          table[table["bits"].isin(list(bits))], max_drop=max_drop)
         base = np.minimum(plan["all_device_s"], plan["all_server_s"])
         rows.append(plan.assign(model=name, speedup=base / plan["latency_s"]))
     return pd.concat(rows)
