@@ -51,13 +51,19 @@ def _close(ours: object, expected: object) -> None:
 
 def _hop(link_name: str, up_bytes: float, down_bytes: float,
          bandwidth: float | None) -> tuple[float, float, float, float]:
-    """(seconds, up air time, down air time, RTT s) of one exchange, from the cost functions."""
+    """(seconds, up air time, down air time, RTT s) of one exchange, from the cost functions
+    (a duty-cycled uplink, LoRa's 1 %, is held 1 / duty_cycle times its air time)."""
     lk = get_link(link_name)
     up, down = cost.link_rates(lk, bandwidth)
     rtt = lk.rtt_ms / 1e3
-    seconds = cost.transfer_time(up_bytes, up, rtt) + cost.air_time(down_bytes, down)
+    seconds = cost.transfer_time(up_bytes, up, rtt, lk.duty_cycle) + cost.air_time(down_bytes, down)
     return (float(seconds[0]), float(cost.air_time(up_bytes, up)[0]),
             float(cost.air_time(down_bytes, down)[0]), rtt)
+
+
+def _silence(link_name: str, up_air_s: float) -> float:
+    """Seconds a duty-cycled uplink keeps the device silent after ``up_air_s`` on the air."""
+    return float(cost.duty_cycled_time(up_air_s, get_link(link_name).duty_cycle)) - up_air_s
 
 
 @SETTINGS
@@ -74,8 +80,10 @@ def test_levels_inference_latency_and_energy_are_the_cost_model(sc):
     # CI: input over the link and the WAN, the whole model in the cloud, the device idles
     ci = hop_s + wan_s + cost.model_latency(p, cloud)
     _close(df.loc["CI", "infer_latency_s"], ci)
+    quiet = _silence(sc.link, up_s)
     _close(df.loc["CI", "infer_device_energy_j"],
-           cost.device_energy(0.0, 0.0, lk, up_s, down_s, rtt, dev.idle_power_w, ci - hop_s))
+           cost.device_energy(0.0, 0.0, lk, up_s, down_s, rtt, dev.idle_power_w,
+                              ci - hop_s + quiet))
 
     # L1 / L4: input to the edge, then the edge|cloud split the level reports
     k1 = int(df.loc["L1", "split"])
@@ -85,7 +93,7 @@ def test_levels_inference_latency_and_energy_are_the_cost_model(sc):
         _close(df.loc[lv, "infer_latency_s"], l1)
         _close(df.loc[lv, "infer_device_energy_j"],
                cost.device_energy(0.0, 0.0, lk, up_s, down_s, rtt, dev.idle_power_w,
-                                  float(s1.latency_s[0, k1])))
+                                  float(s1.latency_s[0, k1]) + quiet))
 
     # L2 / L5: the device|edge split the level reports, at the scenario's bandwidth
     k2 = int(df.loc["L2", "split"])
@@ -139,7 +147,7 @@ def test_levels_bandwidth_grid_overrides_both_directions(sc, bws):
     lk = get_link(sc.link)
     in_b, res_b = float(p.raw_input_bytes), float(p.table["output_bytes"].iloc[-1])
     up, down = cost.link_rates(lk, np.array(bws))  # a grid overrides both directions
-    hop = cost.transfer_time(in_b, up, lk.rtt_ms / 1e3) + cost.air_time(res_b, down)
+    hop = cost.transfer_time(in_b, up, lk.rtt_ms / 1e3, lk.duty_cycle) + cost.air_time(res_b, down)
     wan_s = _hop(sc.wan, in_b, res_b, sc.wan_mbps)[0]
     _close(g["bandwidth_mbps"][0], bws)
     _close(g["infer_latency_s"][0], hop + wan_s + cost.model_latency(p, get_device(sc.cloud)))
