@@ -76,7 +76,7 @@ def test_link_rejects_bad_duty_cycle(bad):
         catalog.Link("x", "end-edge", 1.0, 1.0, 10.0, 0.1, 0.1, duty_cycle=bad)
 
 
-@pytest.mark.parametrize("fn,name", [(catalog.get_device, "rpi5"), (catalog.get_link, "6g")])
+@pytest.mark.parametrize("fn,name", [(catalog.get_device, "rpi9"), (catalog.get_link, "6g")])
 def test_unknown_names_list_valid_ones(fn, name):
     with pytest.raises(UnknownNameError) as e:
         fn(name)

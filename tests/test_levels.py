@@ -215,7 +215,7 @@ def test_frames():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"model": "alexnett"}, "Valid model names|alexnet"),
-    ({"device": "rpi5"}, "Valid device names"),
+    ({"device": "rpi9"}, "Valid device names"),
     ({"link": "wifi7"}, "Valid link names"),
     ({"bandwidth_mbps": 0}, "bandwidth_mbps"),
     ({"wan_mbps": float("nan")}, "wan_mbps"),
@@ -243,10 +243,10 @@ def test_cli_levels(capsys):
                  "--link", "4g", "--bandwidth", "10", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("level,") and len(out.splitlines()) == 8
-    assert main(["levels", "--model", "alexnet", "--device", "rpi5", "--edge", "t4",
+    assert main(["levels", "--model", "alexnet", "--device", "rpi9", "--edge", "t4",
                  "--link", "4g"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "rpi5" in err
+    assert err.count("\n") == 1 and "rpi9" in err
     assert main(["levels", "--model", "alexnet", "--device", "rpi4", "--edge", "t4",
                  "--link", "4g", "--bandwidth", "-3"]) == 2
 

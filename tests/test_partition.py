@@ -444,7 +444,7 @@ def test_cli_partition_formats_and_errors():
                           "4g", "--deadline", "0.001", "--format", "json")
     res = json.loads(out)
     assert code == 0 and res["meets_deadline"] is False and "BEST EFFORT" in res["note"]
-    code, _, err = _run("partition", "alexnet", "--device", "rpi5", "--server", "t4", "--link", "4g")
+    code, _, err = _run("partition", "alexnet", "--device", "rpi9", "--server", "t4", "--link", "4g")
     assert code == 2 and "rpi4" in err and len(err.strip().splitlines()) == 1
     code, _, err = _run("partition", "alexnet", "--device", "rpi4", "--server", "t4", "--link",
                         "4g", "--bandwidth", "0")

@@ -75,7 +75,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="bandwidth_mbps"):
         best_split(p, "rpi4", "t4", "4g", bandwidth_mbps=0)
     with pytest.raises(KeyError, match="Valid device names"):
-        best_split(p, "rpi5", "t4", "4g")
+        best_split(p, "rpi9", "t4", "4g")
     with pytest.raises(ValueError, match="allowed"):
         best_split(p, "rpi4", "t4", "4g", allowed=np.ones(3, dtype=bool))
     with pytest.raises(ValueError, match="DAG"):
