@@ -469,3 +469,23 @@ def test_partition_explorer_headless():
     import matplotlib.pyplot as plt
 
     plt.close(ex.figure())
+
+
+def test_dads_min_cut_is_exact_where_float_preflow_was_not():
+    """A 6-node DAG on which networkx's preflow-push with float capacities returned all-server
+    (device energy 1.94 mJ) although l0, l1 on the device cost 1.76 mJ (found by hypothesis)."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l0, self.l1 = nn.Linear(4, 128), nn.Linear(128, 128)
+            self.l2, self.l3 = nn.Linear(4, 4), nn.Linear(4, 4)
+
+        def forward(self, x):
+            return torch.cat([self.l1(self.l0(x)), self.l2(x), self.l3(x), torch.relu(x)], 1)
+
+    gm = torch.fx.symbolic_trace(Net())
+    p = profile(gm, torch.randn(1, 4), name="dag")
+    c = P.dads(p, "t4", "cortex-m7", "ble", 1760.5625, "energy")
+    best = _brute_force(p, "device_energy_j", "t4", "cortex-m7", "ble", 1760.5625)
+    assert c.on_device.tolist() == [True, True, False, False, False, False]
+    assert c.device_energy_j == pytest.approx(best, rel=1e-12)
