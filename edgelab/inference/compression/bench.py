@@ -26,57 +26,19 @@ import torch
 from edgelab import models as _models
 from edgelab.datasets import load_digits_split
 from edgelab.inference.compression.common import accuracy, digits_convnet, measure_latency, train
-from edgelab.inference.compression.deep_compression import (
-    compression_table,
-    finetune_shared,
-    share_weights,
-)
+from edgelab.inference.compression.deep_compression import HAN_STEPS, deep_compress
 from edgelab.inference.compression.pruning import (
-    iterative_prune,
     magnitude_prune,
     remove_masks,
     structured_prune,
 )
 from edgelab.inference.compression.quantization import default_engine, quantize_int8
 
-__all__ = ["TARGETS", "HAN_STEPS", "deep_compress", "run_compression_bench"]
+__all__ = ["TARGETS", "HAN_STEPS", "deep_compress", "run_compression_bench"]  # re-exported
 
 #: The benchmark's targets: (key, comparison, value).
 TARGETS = {"structured_speedup": 2.0, "int8_speedup": 1.5, "deep_compression_ratio": 20.0,
            "max_accuracy_drop_points": 1.0}
-#: Cumulative sparsities of iterative pruning (Han et al. prune in steps and fine-tune).
-HAN_STEPS = (0.5, 0.75, 0.85, 0.875, 0.9, 0.92, 0.94, 0.95, 0.96)
-
-
-def deep_compress(model: torch.nn.Module, data: Any, *, steps: tuple[float, ...] = HAN_STEPS,
-                  prune_epochs: int = 4, share_epochs: int = 3, bits: int = 5,
-                  index_bits: int | dict[str, int] = 5, max_drop: float = 0.01,
-                  seed: int = 0) -> dict[str, Any]:
-    """Deep Compression of a trained ``model`` (a copy): iterative pruning, keeping the sparsest
-    step within ``max_drop`` of the dense accuracy, then ``bits``-bit weight sharing with
-    centroid fine-tuning, then Huffman coding (seed 003 §V-C.1, [71]).
-
-    Returns ``{"dense_accuracy", "sweep"`` (iterative pruning table), ``"amount"`` (chosen),
-    ``"pruned_accuracy", "accuracy"`` (final), ``"table"`` (exact bits per layer and stage),
-    ``"model", "shared"}``.
-    """
-    data = tuple(data)
-    xtr, ytr, xte, yte = data
-    base = accuracy(model, xte, yte)
-    work = copy.deepcopy(model)
-    sweep = iterative_prune(work, steps, data, prune_epochs, seed=seed)
-    ok = sweep[sweep["accuracy"] >= base - max_drop - 1e-9]
-    amount = float(ok["amount"].iloc[-1]) if len(ok) else 0.0
-    final = copy.deepcopy(model)
-    if amount > 0:
-        iterative_prune(final, [a for a in steps if a <= amount], data, prune_epochs, seed=seed)
-    pruned_acc = accuracy(final, xte, yte)
-    shared = share_weights(final, bits, seed=seed)
-    finetune_shared(final, shared, data, share_epochs, seed=seed)
-    table, _ = compression_table(final, shared, index_bits)
-    return {"dense_accuracy": base, "sweep": sweep, "amount": amount, "pruned_accuracy": pruned_acc,
-            "accuracy": accuracy(final, xte, yte), "table": table, "model": final,
-            "shared": shared}
 
 
 def run_compression_bench(seed: int = 0, width: int = 64, epochs: int = 6, repeats: int = 50

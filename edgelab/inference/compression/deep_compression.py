@@ -21,20 +21,25 @@ rebuilds a layer's weights from its encoding, so a test can check the bits are l
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from edgelab.inference.compression.common import train
-from edgelab.inference.compression.pruning import prunable_layers
+from edgelab.inference.compression.common import accuracy, train
+from edgelab.inference.compression.pruning import iterative_prune, prunable_layers
 
 __all__ = ["SHARING_BITS", "check_sharing_bits", "SharedLayer", "share_weights",
            "finetune_shared", "LayerEncoding", "encode_layer", "decode_layer", "compression_table",
-           "STAGES"]
+           "STAGES", "HAN_STEPS", "deep_compress"]
+
+#: Cumulative sparsities of iterative pruning (Han et al. prune in steps and fine-tune).
+HAN_STEPS = (0.5, 0.75, 0.85, 0.875, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98)
 
 #: Bit widths weight sharing implements (codebooks of 2 to 256 entries).
 SHARING_BITS = tuple(range(1, 9))
@@ -242,3 +247,40 @@ def compression_table(model: nn.Module, shared: dict[str, SharedLayer],
     for st in STAGES[1:]:
         df[f"ratio_{st}"] = df["dense_bits"] / df[f"{st}_bits"]
     return df, encs
+
+
+def deep_compress(model: torch.nn.Module, data: Any, *, steps: tuple[float, ...] = HAN_STEPS,
+                  prune_epochs: int = 4, share_epochs: int = 3, bits: int = 5,
+                  index_bits: int | dict[str, int] = 5, max_drop: float = 0.01,
+                  seed: int = 0) -> dict[str, Any]:
+    """Deep Compression of a trained ``model`` (a copy): iterative pruning, keeping the sparsest
+    step within ``max_drop`` of the dense accuracy, then ``bits``-bit weight sharing with
+    centroid fine-tuning, then Huffman coding (seed 003 §V-C.1, [71]).
+
+    Returns ``{"dense_accuracy", "sweep"`` (iterative pruning table), ``"amount"`` (chosen),
+    ``"pruned_accuracy", "accuracy"`` (final), ``"table"`` (exact bits per layer and stage),
+    ``"model", "shared"}``. Each step prunes the previous step's fine-tuned weights further.
+    """
+    data = tuple(data)
+    xtr, ytr, xte, yte = data
+    base = accuracy(model, xte, yte)
+    work = copy.deepcopy(model)
+    rows, states = [], []
+    for a in steps:  # iterative pruning, one step at a time, keeping each step's weights
+        rows.append(iterative_prune(work, [a], data, prune_epochs, seed=seed).iloc[0])
+        states.append(copy.deepcopy(work.state_dict()))
+    sweep = pd.DataFrame(rows).reset_index(drop=True)
+    sweep = sweep.astype({"weights": "int64", "weights_left": "int64"})
+    ok = np.flatnonzero(sweep["accuracy"].to_numpy() >= base - max_drop - 1e-9)
+    final = copy.deepcopy(model)
+    amount = 0.0
+    if len(ok):
+        amount = float(sweep["amount"].iloc[ok[-1]])
+        final.load_state_dict(states[ok[-1]])
+    pruned_acc = accuracy(final, xte, yte)
+    shared = share_weights(final, bits, seed=seed)
+    finetune_shared(final, shared, data, share_epochs, seed=seed)
+    table, _ = compression_table(final, shared, index_bits)
+    return {"dense_accuracy": base, "sweep": sweep, "amount": amount, "pruned_accuracy": pruned_acc,
+            "accuracy": accuracy(final, xte, yte), "table": table, "model": final,
+            "shared": shared}
