@@ -316,3 +316,41 @@ def test_bench_compression_cli_json(monkeypatch):
     assert res["deep_compression_ratio"] > 1 and isinstance(res["meets_targets"], bool)
     code, _, err = run_captured("bench", "compression", "--repeats", "0")
     assert code != 0 and "--repeats" in err
+
+
+# ------------------------------------------------------------------------------- energy-aware
+def test_energy_aware_orders_pick_different_layers():
+    from edgelab.inference.compression import energy_aware as ea
+
+    l5 = models.build("lenet5", seed=0)
+    x = torch.zeros(1, 1, 8, 8)
+    e = selection.layer_energy(l5, x)
+    assert list(e.index) == ["conv1", "conv2", "fc1", "fc2"] and e.idxmax() == "fc1"
+    assert ea.pick_layer(l5, x, "energy") == "fc1"  # weights read from DRAM for one image
+    assert ea.pick_layer(l5, x, "magnitude") == "conv2"  # largest fan-in, smallest init weights
+    p = ea.prune_layer(l5, x, "fc1", 0.3)
+    assert p.fc1.out_features == 350 and p.fc2.in_features == 350 and p.conv2.out_channels == 50
+    assert selection.model_energy(p, x) < selection.model_energy(l5, x)
+    with pytest.raises(ValueError, match="order must be one of energy, magnitude"):
+        ea.pick_layer(l5, x, "random")
+    with pytest.raises(ValueError, match="layer 'fc9' is not a conv or linear layer"):
+        ea.prune_layer(l5, x, "fc9", 0.3)
+
+
+def test_energy_saved_at():
+    from edgelab.inference.compression.energy_aware import energy_saved_at
+
+    path = pd.DataFrame({"step": [0, 1, 2, 3], "energy_j": [10.0, 6.0, 4.0, 2.0],
+                         "accuracy": [0.98, 0.975, 0.972, 0.9]})
+    assert energy_saved_at(path, 0.97) == pytest.approx(0.6)
+    assert energy_saved_at(path, 0.99) == 0.0
+
+
+def test_energy_aware_path_runs(lenet, data):
+    from edgelab.inference.compression.energy_aware import energy_aware_path
+
+    m = models.build("lenet5", seed=0)
+    cz.train(m, data[0], data[1], 2, seed=0)
+    path = energy_aware_path(m, data, "energy", steps=2, finetune_epochs=1)
+    assert list(path["step"]) == [0, 1, 2] and path["layer"].iloc[1] == "fc1"
+    assert path["energy_j"].is_monotonic_decreasing and path["params"].is_monotonic_decreasing

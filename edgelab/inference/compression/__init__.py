@@ -8,6 +8,8 @@ technique family, named as the surveys name them.
   around ``torch.ao.quantization`` (its docstring says why);
 * :mod:`~edgelab.inference.compression.deep_compression`: pruning → k-means weight sharing →
   Huffman coding with the exact size in bits;
+* :mod:`~edgelab.inference.compression.energy_aware`: energy-aware pruning (Yang et al.) against
+  magnitude order;
 * :mod:`~edgelab.inference.compression.distillation`: knowledge distillation (Hinton et al.);
 * :mod:`~edgelab.inference.compression.selection`: AdaDeep-style exhaustive selection under
   budgets, and the Pareto front;

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["plot_candidates", "plot_pruning", "plot_stages"]
+__all__ = ["plot_candidates", "plot_pruning", "plot_stages", "plot_energy_paths"]
 
 
 def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)) -> Any:
@@ -79,5 +79,22 @@ def plot_stages(tables: dict[str, pd.DataFrame]) -> Any:
     ax.set_ylabel("compression ratio (dense bits ÷ bits)")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_energy_paths(paths: pd.DataFrame, min_accuracy: float | None = None) -> Any:
+    """Accuracy against modelled energy per image along each pruning order (energy-aware
+    pruning; seed 003 §V-C.1)."""
+    fig, (ax,) = _fig(1, (6.0, 3.8))
+    for order, g in paths.groupby("order", sort=False):
+        ax.plot(g["energy_j"] * 1e6, 100 * g["accuracy"], "o-", label=f"{order} order")
+    if min_accuracy is not None:
+        ax.axhline(100 * min_accuracy, color="black", ls="--", lw=0.8, label="dense − 1 point")
+    ax.invert_xaxis()
+    ax.set_xlabel("modelled energy per image (µJ), falling as layers are pruned →")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -36,7 +36,7 @@ from edgelab.inference.compression.common import (
 from edgelab.inference.compression.pruning import check_amount, structured_prune
 from edgelab.inference.compression.quantization import quantize_int8
 
-__all__ = ["PRECISIONS", "Budget", "energy_pj", "model_energy", "build_candidates", "pareto",
+__all__ = ["PRECISIONS", "Budget", "energy_pj", "layer_energy", "model_energy", "build_candidates", "pareto",
            "select", "OBJECTIVES"]
 
 PRECISIONS = ("fp32", "int8")
@@ -48,6 +48,20 @@ def energy_pj() -> dict[str, float]:
     """Energy per operation at 45 nm in picojoules, from ``data/energy_45nm.csv`` (seed 003 §V-C.1)."""
     df = pd.read_csv(data_path("energy_45nm.csv"))
     return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
+
+
+def layer_energy(model: nn.Module, example: torch.Tensor) -> pd.Series:
+    """Modelled fp32 joules of one inference per conv and linear layer, by layer name (chapter
+    02's operation-energy model; seed 003 §V-C.1)."""
+    t = profile(model, example).table
+    macs = t["macs"].to_numpy(np.float64)
+    other = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
+    weighted = t["family"].isin(["conv", "dwconv", "linear"]).to_numpy()
+    ar, sr, dr = op_energy(macs, other, t["weight_bytes"].to_numpy(np.float64),
+                           (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64),
+                           weighted, float(example.shape[0]), 2.0, energy_pj())
+    e = pd.Series((ar + sr + dr) / example.shape[0], index=t["layer"].to_numpy(), name="energy_j")
+    return e[weighted]
 
 
 def model_energy(model: nn.Module, example: torch.Tensor, precision: str = "fp32") -> float:
