@@ -255,10 +255,17 @@ def test_pareto_and_select():
     assert selection.select(df, selection.Budget(max_storage_bytes=10)) is None
     with pytest.raises(ValueError, match="objective must be one of"):
         selection.select(df, selection.Budget(), objective="speed")
+    with pytest.raises(ValueError, match="max_device_latency_s needs a device_latency_s column"):
+        selection.select(df, selection.Budget(max_device_latency_s=1.0))
+    df["device_latency_s"] = [3.0, 2.0, 2.5, 0.5]
+    assert selection.select(df, selection.Budget(max_device_latency_s=1.0)).name == 3
 
 
 def test_candidates_and_energy(cnn, data):
-    df, built = selection.build_candidates(cnn, data, [0.0, 0.5], finetune_epochs=1, repeats=2)
+    df, built = selection.build_candidates(cnn, data, [0.0, 0.5], finetune_epochs=1, repeats=2,
+                                           device="rpi4")
+    assert df["device_latency_s"].isna().tolist() == [False, True, False, True]  # no int8 peak
+    assert df["device_latency_s"].iloc[2] < df["device_latency_s"].iloc[0]
     assert list(zip(df["ratio"], df["precision"], strict=True)) == [
         (0.0, "fp32"), (0.0, "int8"), (0.5, "fp32"), (0.5, "int8")]
     assert set(built) == {(0.0, "fp32"), (0.0, "int8"), (0.5, "fp32"), (0.5, "int8")}

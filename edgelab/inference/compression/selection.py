@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 from edgelab._paths import data_path
-from edgelab.hardware.cost import op_energy
+from edgelab.hardware.catalog import get_device
+from edgelab.hardware.cost import model_latency, op_energy
 from edgelab.hardware.profile import profile
 from edgelab.inference.compression.common import (
     accuracy,
@@ -85,13 +86,16 @@ def model_energy(model: nn.Module, example: torch.Tensor, precision: str = "fp32
 
 @dataclass(frozen=True)
 class Budget:
-    """What a deployment allows: minimum accuracy (fraction), maximum latency (s), storage
-    (bytes) and energy per inference (J); ``None`` is no limit (seed 003 §V-C.1)."""
+    """What a deployment allows: minimum accuracy (fraction), maximum latency measured on this
+    host (s), maximum latency modelled on the candidates' catalog device (s, column
+    ``device_latency_s``), storage (bytes) and energy per inference (J); ``None`` is no limit
+    (seed 003 §V-C.1)."""
 
     min_accuracy: float | None = None
     max_latency_s: float | None = None
     max_storage_bytes: float | None = None
     max_energy_j: float | None = None
+    max_device_latency_s: float | None = None
 
     def mask(self, df: pd.DataFrame) -> pd.Series:
         """Which rows of a candidates table meet every budget (seed 003 §V-C.1)."""
@@ -99,27 +103,36 @@ class Budget:
         for col, lim, ge in (("accuracy", self.min_accuracy, True),
                              ("latency_s", self.max_latency_s, False),
                              ("storage_bytes", self.max_storage_bytes, False),
-                             ("energy_j", self.max_energy_j, False)):
+                             ("energy_j", self.max_energy_j, False),
+                             ("device_latency_s", self.max_device_latency_s, False)):
             if lim is not None:
+                if col not in df:
+                    raise ValueError("max_device_latency_s needs a device_latency_s column: "
+                                     "build the candidates with device=...")
                 ok &= (df[col] >= lim) if ge else (df[col] <= lim)
         return ok
 
 
 def build_candidates(model: nn.Module, data: Sequence[torch.Tensor], ratios: Sequence[float],
                      precisions: Sequence[str] = PRECISIONS, *, finetune_epochs: int = 2,
-                     repeats: int = 30, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+                     repeats: int = 30, device: str | None = None,
+                     seed: int = 0) -> tuple[pd.DataFrame, dict]:
     """Every combination of a channel-pruning ratio and a precision, built from the trained
     ``model``, fine-tuned and measured (seed 003 §V-C.1).
 
     ``data`` is ``(x_train, y_train, x_test, y_test)``. Returns the table (``ratio``,
     ``precision``, ``params``, ``accuracy``, ``latency_s`` measured at batch 1,
-    ``storage_bytes``, ``energy_j``) and the models keyed ``(ratio, precision)``.
+    ``storage_bytes``, ``energy_j``) and the models keyed ``(ratio, precision)``. With a catalog
+    ``device``, ``device_latency_s`` is the cost model's latency there at batch 1
+    (:func:`edgelab.hardware.cost.model_latency` at the candidate's precision; NaN for int8 on a
+    device whose catalog has no int8 peak).
     """
     xtr, ytr, xte, yte = tuple(data)
     for p in precisions:
         if p not in PRECISIONS:
             raise ValueError(f"precisions must be among {', '.join(PRECISIONS)}, got {p!r}")
     x1 = xte[:1]
+    dev = None if device is None else get_device(device)
     rows, built = [], {}
     for r in ratios:
         r = check_amount("ratios", r)
@@ -134,6 +147,10 @@ def build_candidates(model: nn.Module, data: Sequence[torch.Tensor], ratios: Seq
                          "latency_s": measure_latency(q, x1, repeats),
                          "storage_bytes": serialized_bytes(q),
                          "energy_j": model_energy(m, x1, p)})
+            if dev is not None:
+                ok = p == "fp32" or np.isfinite(dev.peak_int8_gops)
+                rows[-1]["device_latency_s"] = (model_latency(profile(m, x1), dev, precision=p)
+                                                if ok else float("nan"))
     return pd.DataFrame(rows), built
 
 
