@@ -440,6 +440,54 @@ class DigitsCNN(nn.Module):
         return self.fc2(self.relu3(self.fc1(self.flatten(x))))
 
 
+# ----------------------------------------------------------------------------- digits LeNets
+# The two MNIST networks of Han et al.'s pruning (NeurIPS 2015) and Deep Compression (ICLR
+# 2016), resized for scikit-learn's 8×8 digits (seed 003 §V-C.1): same layer types and widths,
+# a 64-pixel input instead of 784, so the FC layers hold fewer weights than the originals.
+
+
+class LeNet300100(nn.Module):
+    """LeNet-300-100 for 8×8 digits: FC 64-300-100-10 with ReLU (seed 003 §V-C.1)."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(64, 300)
+        self.relu1 = nn.ReLU()
+        self.fc2 = nn.Linear(300, 100)
+        self.relu2 = nn.ReLU()
+        self.fc3 = nn.Linear(100, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self.fc3(self.relu2(self.fc2(self.relu1(self.fc1(self.flatten(x))))))
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 as Han et al. used it (Caffe's 20-50-500 variant) for 1×8×8 digits.
+
+    Two 5×5 convolutions (20 and 50 channels, padding 2 so an 8×8 map keeps its size), each
+    followed by ReLU and 2×2 max pooling, then FC 200-500-10 (seed 003 §V-C.1).
+    """
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 20, 5, padding=2)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(20, 50, 5, padding=2)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(50 * 2 * 2, 500)
+        self.relu3 = nn.ReLU()
+        self.fc2 = nn.Linear(500, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        x = self.pool1(self.relu1(self.conv1(x)))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        return self.fc2(self.relu3(self.fc1(self.flatten(x))))
+
+
 # ----------------------------------------------------------------------------- registry
 
 
@@ -490,6 +538,10 @@ ZOO: dict[str, ModelSpec] = {
                   "Iandola et al., arXiv:1602.07360 (v1.1)"),
         ModelSpec("digits_mlp", DigitsMLP, (1, 8, 8), "digits", "MLP 64-64-10 for sklearn digits"),
         ModelSpec("digits_cnn", DigitsCNN, (1, 8, 8), "digits", "LeNet-style CNN for sklearn digits"),
+        ModelSpec("lenet_300_100", LeNet300100, (1, 8, 8), "digits",
+                  "LeNet-300-100 (LeCun et al. 1998; Han et al., NeurIPS 2015) for 8x8 digits"),
+        ModelSpec("lenet5", LeNet5, (1, 8, 8), "digits",
+                  "LeNet-5, Caffe 20-50-500 variant (Han et al., NeurIPS 2015) for 8x8 digits"),
     ]
 }
 

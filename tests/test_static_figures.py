@@ -8,6 +8,7 @@ import base64
 import matplotlib
 import numpy as np
 import pytest
+import torch
 
 matplotlib.use("Agg")
 
@@ -53,8 +54,17 @@ def _federated(draw):
     return FederatedExplorer(rounds=3, n_clients=10, clients_per_round=5, seed=0, draw=draw)
 
 
+def _compression(draw):
+    from edgelab import models
+    from edgelab.explorers.compression import CompressionExplorer
+    net = models.build("lenet_300_100", seed=0)  # untrained: the figure needs no training
+    x, y = torch.rand(20, 1, 8, 8), torch.arange(20) % 10
+    return CompressionExplorer(net, x, y, ratio=0.5, bits=3, draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
-          "partition": _partition, "early_exit": _early_exit, "federated": _federated}
+          "partition": _partition, "early_exit": _early_exit, "federated": _federated,
+          "compression": _compression}
 
 
 def test_every_explorer_is_covered():

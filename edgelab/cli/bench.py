@@ -3,6 +3,11 @@
 ``edgelab bench fedavg [--engine batched|sequential|flower] [--clients N] [--rounds R]
 [--seed S] [--threads T] [--format table|csv|json]`` runs the federated benchmark workload and
 prints ``ms_per_client_round``, ``wall_s`` and ``accuracy`` at the top level (plus settings).
+
+``edgelab bench compression [--seed S] [--format table|csv|json]`` measures model compression
+on the chapter's default model and data (seed 003 §V-C.1): ``structured_speedup``,
+``structured_accuracy_drop``, ``mask_speedup``, ``int8_speedup``, ``int8_accuracy_drop`` and
+``deep_compression_ratio`` at the top level, from one run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ def cmd_bench_fedavg(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_compression(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab bench compression``: pruning, int8 and Deep Compression (seed 003 §V-C.1)."""
+    from edgelab._validate import integer_in
+    from edgelab.inference.compression.bench import run_compression_bench
+
+    repeats = integer_in("--repeats", args.repeats, 1, 100_000)
+    emit(run_compression_bench(seed=args.seed, repeats=repeats), args.format)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bench`` and its ``fedavg`` sub-subcommand to the ``edgelab`` parser (seed 003 §IV-C.1)."""
     from edgelab.training.federated.bench import BENCH_ENGINES
@@ -41,3 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: tiny kernels; 0 leaves torch's default)")
     f.set_defaults(func=cmd_bench_fedavg)
+    c = sub.add_parser("compression", help="structured pruning, masks, int8 and Deep Compression "
+                                           "on digits, measured on this CPU (seed 003 §V-C.1)")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--repeats", type=int, default=50,
+                   help="timed passes per latency (median; one thread)")
+    c.set_defaults(func=cmd_bench_compression)
