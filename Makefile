@@ -48,6 +48,8 @@ lint: $(TESTS)
 ## Printed benchmarks (ratios, not timed tests).
 bench: $(TESTS)
 	$(BIN)/python tests/benchmarks/bench_calibrate.py
+	$(BIN)/python tests/benchmarks/bench_validate.py
+	$(BIN)/python tests/benchmarks/bench_compression.py
 
 clean:
 	rm -rf $(VENV) $(OUT) edgelab-out .pytest_cache .ruff_cache
