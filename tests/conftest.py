@@ -11,6 +11,14 @@ if sys.stdin is None or sys.__stdin__ is None:
 
 
 import pytest
+from hypothesis import settings
+
+# CI (CI=true) runs every property test on the same derandomised examples, so a red run is a
+# regression, never a new random draw; a local run explores fresh examples each time, which is
+# how counterexamples are found (one found by a local run is kept as a regression test).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
