@@ -27,7 +27,7 @@ def frames() -> dict[str, pd.DataFrame]:
          "the model", "CI", "CI: whole model in the cloud"),
         ("device-cloud", "§V-A (common baseline)", "device runs part of the model, the cloud the "
          "rest (Neurosurgeon, JALAD: Table 4 rates them Level 1)", "L1 (Table 4)",
-         "not a separate level here: L1 splits edge|cloud; the partition chapter splits device|cloud"),
+         "not a separate level here: L1 splits edge|cloud; chapter 20 splits device|cloud"),
         ("edge-based", "§V-A.1, Fig. 12(a)", "device sends input to the edge server, which runs "
          "the model and returns the result", "L2, L5", "L2/L5 when the best split is k = 0"),
         ("device-based", "§V-A.2, Fig. 12(b)", "device gets the model from the edge and runs it "
@@ -42,16 +42,18 @@ def frames() -> dict[str, pd.DataFrame]:
         ("centralized", "§IV-A.1, Fig. 8(a)", "the cloud trains on data gathered from devices",
          "CI, L1, L2, L3", "raw data D over link and WAN once; cloud computes 3x forward per sample"),
         ("decentralized", "§IV-A.2, Fig. 8(b)", "nodes train on local data and exchange updates "
-         "with peers, no cloud", "L5", "L5: the edge trains (peer exchange on the edge network, "
-         "not the WAN, is not counted)"),
+         "with peers, no cloud", "L5 (§IV-A.2); Table 2 rates BlockFL and gossip training L6",
+         "L5: the edge trains (peer exchange on the edge network, not the WAN, is not counted)"),
         ("hybrid (cloud-edge-device)", "§IV-A.3, Fig. 8(c)", "edge servers train, with each other "
          "or with the cloud", "L4, L5", "L4: edge trains, 2 x weights over the WAN per epoch"),
-        ("on-device (not one of the three)", "§III-B, Level 6", "the device trains alone",
-         "L6", "L6: device computes 3x forward per sample; training memory checked"),
+        ("on-device (Level 6)", "§III-B, Level 6", "training and inference on the device; no data "
+         "is offloaded (model updates may be: see decentralized)", "L6",
+         "L6: the device trains alone and exchanges nothing; 3x forward per sample; training "
+         "memory checked"),
     ], columns=["architecture", "section", "description", "levels", "edgelab"])
     train_kpis = pd.DataFrame([
-        ("training loss", "§IV-B.1", "no", "needs real training: see the federated chapters"),
-        ("convergence", "§IV-B.2", "no", "decentralized methods only: see the federated chapters"),
+        ("training loss", "§IV-B.1", "no", "needs real training: see chapter 10 (federated learning)"),
+        ("convergence", "§IV-B.2", "no", "decentralized methods only: see chapter 10"),
         ("privacy", "§IV-B.3", "yes", "train_raw_bytes_out: raw training bytes leaving the device"),
         ("communication cost", "§IV-B.4", "yes", "train_wan_bytes (WAN) and the link upload"),
         ("latency", "§IV-B.5", "yes", "train_time_s = upload + 3x forward compute + WAN syncs"),
@@ -62,7 +64,7 @@ def frames() -> dict[str, pd.DataFrame]:
         ("latency", "§V-B.1", "yes", "infer_latency_s: device + transfers (RTT + bytes/bandwidth)"
          " + server, at the best split; compare with the 100 ms deadline"),
         ("accuracy", "§V-B.2", "no (equal)", "splitting between layers loses no accuracy, so "
-         "every level has the model's accuracy; lossy encodings: partition chapter"),
+         "every level has the model's accuracy; lossy encodings: chapter 20 (JALAD)"),
         ("energy", "§V-B.3", "yes", "infer_device_energy_j: compute + radio + idle waiting"),
         ("privacy", "§V-B.4", "yes", "infer_raw_bytes_out: raw input bytes leaving the device"),
         ("communication overhead", "§V-B.5", "yes", "infer_wan_bytes, infer_uplink_bytes"),
