@@ -47,3 +47,17 @@ def test_every_alpha_on_the_slider_runs(end):
     ex = FederatedExplorer(n_clients=50, rounds=2, draw=False)
     ex.set(alpha=10.0 ** getattr(ex.alpha, end))
     assert 0 <= ex.final_accuracy() <= 1
+
+
+def test_tau_plot_labels_loss_with_plain_numbers():
+    import pandas as pd
+
+    runs = {"fixed τ=1": pd.DataFrame({"spent_s": [1.0, 2.0, 3.0], "test_loss": [2.0, 0.9, 0.3]}),
+            "adaptive τ": pd.DataFrame({"spent_s": [1.0, 2.0, 3.0], "test_loss": [1.5, 0.6, 0.25]})}
+    fig = plots.plot_tau(runs)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True) if t.get_text()]
+    assert labels and not any("10^" in t or "times" in t for t in labels)
+    assert ax.get_xlabel().endswith("(simulated s)") and ax.get_legend() is not None
+    plt.close(fig)

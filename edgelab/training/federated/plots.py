@@ -56,8 +56,13 @@ def plot_tau(runs: dict[str, Any]) -> Any:
     for name, h in runs.items():
         ax.plot(h["spent_s"], h["test_loss"], lw=2.5 if name.startswith("adaptive") else 1.2,
                 label=name)
-    ax.set(xlabel="resource spent (simulated s)", ylabel="test loss", yscale="log",
+    ax.set(xlabel="resource spent (simulated s)", ylabel="test loss (log scale)", yscale="log",
            title="Aggregation frequency under a budget")
+    from matplotlib.ticker import FormatStrFormatter, LogLocator
+
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))  # a few labelled ticks per decade
+    for fmt in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+        fmt(FormatStrFormatter("%.2g"))  # plain numbers, not powers of ten
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
