@@ -18,7 +18,6 @@ their tolerances come from :mod:`edgelab.claims`.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,12 +26,11 @@ import numpy as np
 import pandas as pd
 
 from edgelab import models as _models
-from edgelab._paths import data_path
 from edgelab._validate import positive
 from edgelab.claims import reported, tolerance
 from edgelab.errors import unknown_name
 from edgelab.hardware import cost as _cost
-from edgelab.hardware.catalog import TIERS, devices, get_link, links
+from edgelab.hardware.catalog import TIERS, devices, get_link, links, op_energy_pj, op_energy_table
 from edgelab.hardware.profile import Profile, profile_model
 
 __all__ = [
@@ -85,31 +83,19 @@ _TIER_COLORS = {"end": "tab:green", "edge": "tab:orange", "cloud": "tab:blue"}
 
 
 # --------------------------------------------------------------------------- energy constants
-@functools.lru_cache(maxsize=1)
-def _energy_df() -> pd.DataFrame:
-    df = pd.read_csv(data_path("energy_45nm.csv"))
-    missing = {"op", "bits", "energy_pj", "source"} - set(df.columns)
-    if missing:
-        raise ValueError(f"energy_45nm.csv: missing columns {sorted(missing)}")
-    if (df["source"].fillna("").str.strip() == "").any():
-        raise ValueError("energy_45nm.csv: every row needs a source")
-    return df
-
-
 def energy_table() -> pd.DataFrame:
     """``data/energy_45nm.csv``: energy per operation at 45 nm (Horowitz, ISSCC 2014), with sources.
 
     Seed 003 §V-C.1 cites [72], whose point rests on memory accesses costing far more than
     arithmetic: a 32-bit DRAM read (640 pJ) is ~140× a 32-bit float multiply-add (4.6 pJ).
     """
-    return _energy_df().copy()
+    return op_energy_table()
 
 
 def energy_constants() -> dict[str, float]:
     """Energy per operation in picojoules, keyed by ``op`` (``fp_mult``, ``dram_read``, ...)
     (seed 003 §V-C.1)."""
-    df = _energy_df()
-    return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
+    return op_energy_pj()
 
 
 # --------------------------------------------------------------------------- model sizes (§II-D)

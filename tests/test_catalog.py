@@ -96,3 +96,20 @@ def test_device_rejects_bad_power():
         catalog.Device("x", "end", "cpu", 1.0, 1.0, 1.0, active_power_w=-2.0, idle_power_w=1.0)
     with pytest.raises(ValueError, match="tier"):
         catalog.Device("x", "space", "cpu", 1.0, 1.0, 1.0, 1.0, 0.5)
+
+
+def test_op_energy_table_is_read_once_in_hardware_and_shared():
+    """The 45 nm energies live in the hardware layer; the primer and AdaDeep's selection read
+    the same constants from it (seed 003 §V-C.1)."""
+    from edgelab import primer
+    from edgelab.hardware.catalog import op_energy_pj, op_energy_table
+    from edgelab.inference.compression.selection import energy_pj
+
+    t = op_energy_table()
+    assert {"op", "bits", "energy_pj", "source"} <= set(t.columns)
+    assert (t["energy_pj"] > 0).all() and t["source"].str.strip().ne("").all()
+    pj = op_energy_pj()
+    assert pj == primer.energy_constants() == energy_pj()
+    assert pj["dram_read"] > pj["fp_mult"]
+    t.loc[0, "energy_pj"] = -1.0  # a copy: the cached table is not changed
+    assert op_energy_pj() == pj

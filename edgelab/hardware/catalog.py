@@ -30,6 +30,7 @@ __all__ = [
     "TIERS", "DEVICE_COLUMNS", "LINK_COLUMNS", "DEFAULT_EFFICIENCY", "DEFAULT_LAYER_OVERHEAD_S",
     "Device", "Link", "devices", "links", "device_names", "link_names", "get_device", "get_link",
     "GRADES", "SOURCE_COLUMNS", "catalog_sources", "numeric_cells", "graded_share",
+    "op_energy_table", "op_energy_pj",
 ]
 DEVICE_COLUMNS = (
     "name", "tier", "kind", "description", "peak_fp32_gflops", "peak_fp16_gflops", "peak_int8_gops",
@@ -228,3 +229,30 @@ def graded_share(grades: tuple[str, ...] = ("measured", "datasheet")) -> float:
     if bad or not grades:
         raise ValueError(f"grades must be a non-empty subset of {GRADES}; got {grades!r}")
     return float(_sources_df()["grade"].isin(grades).mean())
+
+
+# --------------------------------------------------------------------- energy per operation
+@lru_cache(maxsize=1)
+def _op_energy_df() -> pd.DataFrame:
+    df = pd.read_csv(data_path("energy_45nm.csv"))
+    missing = {"op", "bits", "energy_pj", "source"} - set(df.columns)
+    if missing:
+        raise EdgelabError(f"energy_45nm.csv: missing columns {sorted(missing)}")
+    if (df["source"].fillna("").str.strip() == "").any():
+        raise EdgelabError("energy_45nm.csv: every row needs a source")
+    if not (pd.to_numeric(df["energy_pj"], errors="coerce") > 0).all():
+        raise EdgelabError("energy_45nm.csv: column energy_pj must be > 0")
+    return df
+
+
+def op_energy_table() -> pd.DataFrame:
+    """``data/energy_45nm.csv``: energy per operation at 45 nm (Horowitz, ISSCC 2014), with
+    sources: the constants of the operation-energy model (seed 003 §V-C.1, its reference [72])."""
+    return _op_energy_df().copy()
+
+
+def op_energy_pj() -> dict[str, float]:
+    """Energy per operation in picojoules keyed by ``op`` (``fp_mult``, ``dram_read``, ...), the
+    ``pj`` argument of :func:`edgelab.hardware.cost.op_energy` (seed 003 §V-C.1)."""
+    df = _op_energy_df()
+    return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}

@@ -14,7 +14,6 @@ price, because the table has no 8-bit arithmetic energies (an upper bound for in
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,8 +22,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from edgelab._paths import data_path
-from edgelab.hardware.catalog import get_device
+from edgelab.hardware.catalog import get_device, op_energy_pj
 from edgelab.hardware.cost import model_latency, op_energy
 from edgelab.hardware.profile import profile
 from edgelab.inference.compression.common import (
@@ -44,11 +42,9 @@ PRECISIONS = ("fp32", "int8")
 OBJECTIVES = ("energy_j", "storage_bytes", "latency_s")
 
 
-@functools.lru_cache(maxsize=1)
 def energy_pj() -> dict[str, float]:
     """Energy per operation at 45 nm in picojoules, from ``data/energy_45nm.csv`` (seed 003 §V-C.1)."""
-    df = pd.read_csv(data_path("energy_45nm.csv"))
-    return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
+    return op_energy_pj()
 
 
 def _energy_terms(model: nn.Module, example: torch.Tensor
