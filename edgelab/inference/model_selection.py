@@ -364,7 +364,7 @@ def plot_accuracy_latency(points: pd.DataFrame, label_col: str = "label") -> Any
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for (lab, g), mk in zip(points.groupby(label_col, sort=False), "os^Dv<>ph*"):
+    for (lab, g), mk in zip(points.groupby(label_col, sort=False), "os^Dv<>ph*", strict=False):
         g = g.sort_values("latency_s")
         ax.plot(g["latency_s"] * 1e3, g["accuracy"] * 100, marker=mk, label=str(lab))
     ax.set_xscale("log")

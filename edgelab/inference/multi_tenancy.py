@@ -438,7 +438,7 @@ def nestdnn_schedule(p: TenancyProblem, budgets: np.ndarray | list[float]) -> pd
         q = TenancyProblem(p.tenants, p.options, p.stem_s, p.stem_bytes, float(budget),
                            p.memory_budget_bytes)
         a = solve_milp(q)
-        changed = [(u, v) for u, v in zip(prev, a.choice) if u != v]
+        changed = [(u, v) for u, v in zip(prev, a.choice, strict=False) if u != v]
         rows.append({"step": step, "budget": float(budget), "accuracy": a.accuracy,
                      "static_accuracy": static.accuracy, "compute": a.compute,
                      "switches": len(changed),
