@@ -24,6 +24,7 @@ camera compute.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ from edgelab.hardware.profile import profile
 
 __all__ = ["FRAME_RATES", "RESOLUTIONS", "KnobsRun", "NoFeasibleKnobs", "at_resolution",
            "predictions", "config_space", "held_predictions", "window_agreement", "choose",
-           "run_strategy", "compare_strategies", "placement_space", "best_placement"]
+           "run_strategy", "compare_strategies", "config_accuracy", "plot_intervals", "placement_space", "best_placement"]
 
 FRAME_RATES = (30.0, 10.0, 5.0, 2.0, 1.0)
 RESOLUTIONS = (8, 6, 4)
@@ -187,7 +188,8 @@ def compare_strategies(preds: dict[tuple[str, int], np.ndarray], configs: pd.Dat
                        cameras: list[np.ndarray], labels: np.ndarray, native_fps: float,
                        **kwargs: float) -> pd.DataFrame:
     """One row per strategy (one-time, periodic, chameleon) with accuracy and costs; the
-    golden configuration everywhere, unprofiled, is the first row (seed 003 §V-C.8)."""
+    golden configuration everywhere, unprofiled, is the first row; ``attrs["runs"]`` holds each
+    strategy's :class:`KnobsRun` (seed 003 §V-C.8)."""
     golden = configs.iloc[-1]
     pos = np.concatenate(cameras)
     held = np.concatenate([held_predictions(preds[(golden["model"], golden["resolution"])][c],
@@ -195,13 +197,47 @@ def compare_strategies(preds: dict[tuple[str, int], np.ndarray], configs: pd.Dat
     rows = [{"strategy": "golden", "accuracy": float((held == labels[pos]).mean()),
              "inference_cost_s": float(golden["cost"]) * len(pos) / native_fps,
              "profiling_cost_s": 0.0}]
+    runs = {}
     for s in STRATEGIES:
-        r = run_strategy(s, preds, configs, cameras, labels, native_fps, **kwargs)
+        r = runs[s] = run_strategy(s, preds, configs, cameras, labels, native_fps, **kwargs)
         rows.append({"strategy": s, "accuracy": r.accuracy, "inference_cost_s": r.inference_cost_s,
                      "profiling_cost_s": r.profiling_cost_s})
     out = pd.DataFrame(rows)
     out["total_cost_s"] = out["inference_cost_s"] + out["profiling_cost_s"]
+    out.attrs["runs"] = runs
     return out
+
+
+def config_accuracy(preds: dict[tuple[str, int], np.ndarray], cameras: list[np.ndarray],
+                    labels: np.ndarray, native_fps: float,
+                    frame_rates: tuple[float, ...] = FRAME_RATES) -> dict[tuple[str, int, float], float]:
+    """Accuracy against the labels of every (model, resolution, fps) over all cameras' frames
+    (answers held between analysed frames) (seed 003 §V-C.8)."""
+    pos = np.concatenate(cameras)
+    return {(n, int(r), float(f)): float(np.mean(np.concatenate(
+        [held_predictions(p[c], f, native_fps) for c in cameras]) == labels[pos]))
+        for (n, r), p in preds.items() for f in frame_rates}
+
+
+def plot_intervals(runs: dict[str, KnobsRun], noise: np.ndarray | None = None) -> Any:
+    """Accuracy of each strategy per profiling interval (mean over cameras), with the stream's
+    noise level on a second axis (seed 003 §V-C.8)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    for (name, r), mk in zip(runs.items(), "osD^", strict=False):
+        g = r.choices.groupby("interval")["accuracy"].mean()
+        ax.plot(g.index, 100 * g.to_numpy(), marker=mk, label=name)
+    ax.set_xlabel("profiling interval (index)")
+    ax.set_ylabel("accuracy (%)")
+    if noise is not None:
+        ax2 = ax.twinx()
+        ax2.step(np.arange(len(noise)), noise, where="mid", color="grey", ls=":",
+                 label="noise std")
+        ax2.set_ylabel("noise std of the frames (grey, dotted)")
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
 
 
 # ------------------------------------------------------------------------- VideoEdge placement

@@ -34,7 +34,7 @@ from edgelab.inference.compression.common import train
 from edgelab.models import build
 
 __all__ = ["DIGITS_ZOO", "ZooOutputs", "BigLittleResult", "PremodelResult", "NoFeasibleConfig",
-           "train_digits_zoo", "add_noise", "mixed_difficulty", "zoo_outputs", "big_little",
+           "held_out_rows", "train_digits_zoo", "add_noise", "mixed_difficulty", "zoo_outputs", "big_little",
            "big_little_sweep", "cheap_features", "oracle_choice", "fit_premodel", "premodel_cost",
            "evaluate_premodel", "configurations", "select_config", "budget_sweep",
            "plot_accuracy_latency"]
@@ -52,6 +52,20 @@ def _check_threshold(name: str, value: object) -> float:
     if t > 1:
         raise ParameterError(f"{name} must be a confidence in [0, 1], got {value!r}")
     return t
+
+
+def held_out_rows(n_total: int, exclude: np.ndarray, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of the digits (``n_total``) not in ``exclude`` (e.g. a stream's object pool),
+    shuffled (seeded) and cut into three parts in ``fractions``: training the zoo, training a
+    premodel, testing (seed 003 §V-C.6)."""
+    fr = np.asarray(fractions, dtype=np.float64)
+    if fr.shape != (3,) or np.any(fr <= 0) or not np.isclose(fr.sum(), 1.0):
+        raise ParameterError(f"fractions must be three shares > 0 summing to 1, got {fractions!r}")
+    free = np.setdiff1d(np.arange(integer_in("n_total", n_total, 1, 10**9)), np.asarray(exclude))
+    free = np.random.default_rng(seed).permutation(free)
+    a, b = int(fr[0] * len(free)), int((fr[0] + fr[1]) * len(free))
+    return free[:a], free[a:b], free[b:]
 
 
 def train_digits_zoo(x: torch.Tensor, y: torch.Tensor, names: tuple[str, ...] = DIGITS_ZOO,
