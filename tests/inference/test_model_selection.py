@@ -147,3 +147,20 @@ def test_zoo_outputs_and_configurations_use_the_cost_model():
 def test_premodel_cost_is_a_gemm():
     c = ms.premodel_cost(7, 100, "rpi4")
     assert c["macs"] == 700 and c["latency_s"] > 0
+
+
+def test_explorer_headless_follows_its_controls():
+    from edgelab.explorers.video_selection import VideoSelectionExplorer
+    from edgelab.inference import multi_tenancy as mt
+
+    out = _outputs()
+    prob = mt.random_problem(2, seed=0)
+    ex = VideoSelectionExplorer(out, prob, "small", "big", threshold=0.0, draw=False)
+    assert ex.result["big_little"].big_share == 0.0
+    ex.set(threshold=1.0)
+    assert ex.result["big_little"].big_share == 1.0
+    ex.set(budget_share=0.25)
+    r = ex.result
+    assert r["budget"] == pytest.approx(prob.compute_budget * 0.25)
+    assert np.isnan(r["optimal"]) or r["optimal"] >= r["greedy"] - 1e-9
+    assert "big/little" in ex.describe()
