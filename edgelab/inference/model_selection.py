@@ -343,9 +343,11 @@ def select_config(configs: pd.DataFrame, *, max_latency_s: float | None = None,
     if ok.empty:
         cheap = configs.sort_values(["energy_j", "latency_s"]).iloc[0]
         fast = configs.sort_values(["latency_s", "energy_j"]).iloc[0]
+        asked = ", ".join(t for t, on in ((f"latency <= {lat:.3g} s", np.isfinite(lat)),
+                                          (f"energy <= {en:.3g} J", np.isfinite(en)),
+                                          (f"accuracy >= {acc:.3g}", acc > 0)) if on)
         raise NoFeasibleConfig(
-            f"budget: no configuration meets latency <= {lat:.3g} s, energy <= {en:.3g} J, "
-            f"accuracy >= {acc:.3g}; the cheapest is {cheap['model']} on {cheap['device']} "
+            f"budget: no configuration meets {asked}; the cheapest is {cheap['model']} on {cheap['device']} "
             f"({cheap['energy_j']:.3g} J, {cheap['latency_s']:.3g} s, accuracy "
             f"{cheap['accuracy']:.3f}), the fastest {fast['model']} on {fast['device']} "
             f"({fast['latency_s']:.3g} s)")
