@@ -62,9 +62,21 @@ def _compression(draw):
     return CompressionExplorer(net, x, y, ratio=0.5, bits=3, draw=draw)
 
 
+def _video_selection(draw):
+    from edgelab.explorers.video_selection import VideoSelectionExplorer
+    from edgelab.inference import model_selection as ms
+    from edgelab.inference import multi_tenancy as mt
+    from edgelab.models import build
+    models = {n: build(n, seed=0) for n in ("digits_mlp", "lenet5")}  # untrained is enough
+    x, y = torch.rand(20, 1, 8, 8), torch.arange(20) % 10
+    out = ms.zoo_outputs(models, x, y, "rpi4")
+    return VideoSelectionExplorer(out, mt.random_problem(2, seed=0), "digits_mlp", "lenet5",
+                                  draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
-          "compression": _compression}
+          "compression": _compression, "video_selection": _video_selection}
 
 
 def test_every_explorer_is_covered():
