@@ -35,7 +35,7 @@ from edgelab.hardware.catalog import get_device
 from edgelab.hardware.cost import BACKWARD_PER_FORWARD, training_step_time
 
 __all__ = ["TransferTask", "transfer_task", "weighted_layers", "train_model", "train_teacher",
-           "student", "TransferRun", "transfer_sweep", "BASE_CLASSES", "TARGET_CLASSES"]
+           "student", "TransferRun", "transfer_sweep", "scratch_accuracy", "BASE_CLASSES", "TARGET_CLASSES"]
 
 BASE_CLASSES = (0, 1, 2, 3, 4)
 TARGET_CLASSES = (5, 6, 7, 8, 9)
@@ -196,3 +196,18 @@ def transfer_sweep(task: TransferTask, teacher: nn.Module, model: str = "digits_
                          "accuracy": float(np.mean(accs)), "train_MACs": float(macs * steps),
                          "train_s": step_s * steps, "train_energy_J": step_s * steps * dev.active_power_w})
     return pd.DataFrame(rows)
+
+
+def scratch_accuracy(task: TransferTask, model: str = "digits_mlp", epochs: int = 10, *,
+                     batch_size: int = 16, seeds: tuple[int, ...] = (1,)) -> float:
+    """Mean target-task accuracy of zoo ``model`` trained from scratch on the few target samples
+    with the same budget as :func:`transfer_sweep` (seed 003 §IV-C.5): a different network as
+    the device's alternative to transfer, beside the claim's baseline (the same network)."""
+    from edgelab.models import build
+
+    accs = []
+    for s in seeds:
+        net = train_model(build(model, seed=s), task.x_few, task.y_few, epochs, batch_size=batch_size,
+                          seed=s)
+        accs.append(_accuracy(net, task.x_test, task.y_test))
+    return float(np.mean(accs))

@@ -17,6 +17,7 @@ from edgelab.hardware.profile import profile_model
 from edgelab.training.split_learning import crossover_clients
 from edgelab.training.transfer import (
     TARGET_CLASSES,
+    scratch_accuracy,
     student,
     train_teacher,
     transfer_sweep,
@@ -98,3 +99,9 @@ def test_split_explorer_headless() -> None:
     assert ex.cut.max == 3 and ex.result["cut"] == 3
     assert "clients" in ex.describe()
     assert ex.figure() is not None
+
+
+def test_scratch_accuracy_is_seeded_and_learns(task) -> None:
+    a = scratch_accuracy(task, "digits_mlp", epochs=5, seeds=(1, 2))
+    assert a == scratch_accuracy(task, "digits_mlp", epochs=5, seeds=(1, 2))
+    assert 0.2 < a <= 1.0  # five classes: chance is 0.2
