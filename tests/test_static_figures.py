@@ -74,9 +74,17 @@ def _video_selection(draw):
                                   draw=draw)
 
 
+def _split_learning(draw):
+    from edgelab.explorers.split_learning import SplitLearningExplorer
+    return SplitLearningExplorer("digits_cnn", cut=3, clients=100, link="wifi5", draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
-          "compression": _compression, "video_selection": _video_selection}
+          "compression": _compression,
+          "video_selection": _video_selection,
+          "split_learning": _split_learning,
+          }
 
 
 def test_every_explorer_is_covered():

@@ -648,3 +648,39 @@ def op_energy(macs: np.ndarray, other_flops: np.ndarray, weight_bytes: np.ndarra
 def dram_energy_per_byte(pj: dict[str, float]) -> float:
     """Joules to read one byte from DRAM in the operation-energy model (seed 003 §V-C.1)."""
     return pj["dram_read"] * 1e-12 / BYTES_PER_WORD
+
+
+# --------------------------------------------------------------------------- appended: training steps
+#: Backward pass ≈ this many forward passes (gradients w.r.t. inputs and weights: one each);
+#: the assumption behind "one SGD step ≈ 3 × forward" (seed 003 §IV-B.5).
+BACKWARD_PER_FORWARD = 2.0
+
+
+def training_step_time(profile: Profile, device: Device | str, n_frozen: int = 0) -> float:
+    """Seconds of one SGD step of ``profile``'s batch on ``device`` (seed 003 §IV-C.5).
+
+    Forward through every layer, backward (:data:`BACKWARD_PER_FORWARD` × forward) through the
+    layers after the first ``n_frozen``: a frozen prefix (transfer learning's feature extractor)
+    needs no backward at all, since nothing before it is trained. ``n_frozen = 0`` gives
+    ``3 × model_latency``'s layer sum plus the per-inference overhead once.
+    """
+    check_profile(profile)
+    n_frozen = integer_in("n_frozen", n_frozen, 0, profile.n_layers)
+    dev = get_device(device)
+    lat = layer_latency(profile, dev)
+    return float(lat.sum() + BACKWARD_PER_FORWARD * lat[n_frozen:].sum() + dev.model_overhead_s)
+
+
+# --------------------------------------------------------------------------- appended: head memory
+def head_memory_bytes(profile: Profile) -> np.ndarray:
+    """Device memory of running the first ``k`` layers, for ``k = 0 … n_layers`` (seed 003 §IV-C.4).
+
+    Weights of the first ``k`` layers plus the largest input + output activation among them (the
+    working-memory lower bound of :func:`peak_activation_bytes`, restricted to the head); ``k = 0``
+    holds nothing. ``k = n_layers`` equals the whole model's weights + peak activation.
+    """
+    t = check_profile(profile).table
+    w = np.concatenate([[0.0], np.cumsum(t["weight_bytes"].to_numpy(dtype=np.float64))])
+    act = (t["input_bytes"] + t["output_bytes"]).to_numpy(dtype=np.float64)
+    peak = np.concatenate([[0.0], np.maximum.accumulate(act)])
+    return w + peak
