@@ -184,3 +184,13 @@ def test_every_compressor_accepts_its_default_memory_and_refuses_others_with_a_r
         if "residual" not in cls.memories:
             with pytest.raises(ValueError, match=f"compressor {name!r}: .+"):
                 Communicator(comp, ResidualMemory())
+
+
+def test_classes_satisfy_the_protocols():
+    from edgelab.training.compression import MEMORIES, Compressor, Memory
+
+    for name in COMPRESSORS:
+        assert isinstance(_default(name), Compressor)
+    for cls in MEMORIES.values():
+        assert isinstance(cls(), Memory)
+    assert set(MEMORIES) == {"none", "residual", "dgc"}

@@ -225,5 +225,5 @@ def test_exchange_aggregates_with_weights_and_times_itself():
     g = _grads(3, 20, 9)
     ex = make_communicator("topk", density=1.0).exchange(g, weights=[1.0, 2.0, 1.0])
     assert torch.allclose(ex.update, (g[0] + 2 * g[1] + g[2]) / 4, atol=1e-6)
-    assert ex.compress_s >= 0 and ex.decompress_s >= 0
+    assert ex.compress_s >= 0 and ex.decompress_s >= 0 and ex.memory_s >= 0
     assert ex.bytes_up.tolist() == [160, 160, 160]

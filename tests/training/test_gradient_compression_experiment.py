@@ -37,6 +37,7 @@ def test_topk_bytes_are_exact_and_error_feedback_helps(fed):
     assert ef > plain  # the residual recovers what top-k drops
     assert dense >= ef
     assert (res["compress_ms_per_client_round"].iloc[1:] > 0).all()
+    assert res["memory_ms_per_client_round"].iloc[2] > 0 == res["memory_ms_per_client_round"].iloc[0]
 
 
 def test_partial_participation_keeps_per_client_residuals(fed):

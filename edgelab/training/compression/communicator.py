@@ -43,14 +43,15 @@ COMPRESSORS: dict[str, type] = {c.name: c for c in (TopK, RandomK, Threshold, QS
 @dataclass(frozen=True)
 class Exchange:
     """One round's result (seed 003 §IV-C.3): the server's ``update`` ``(n,)``, the decompressed
-    rows, the message (its ``nbytes`` per client are exact) and host seconds spent compressing
-    and decompressing."""
+    rows, the message (its ``nbytes`` per client are exact) and host seconds spent compressing,
+    decompressing and in the memory (compensate + update)."""
 
     update: torch.Tensor
     decompressed: torch.Tensor
     message: Encoded
     compress_s: float
     decompress_s: float
+    memory_s: float = 0.0
 
     @property
     def bytes_up(self) -> np.ndarray:
@@ -85,15 +86,18 @@ class Communicator:
         """
         g = as_rows(grads)
         ids = client_rows(rows, g.shape[0])
-        p = self.memory.compensate(g, ids)
         t0 = time.perf_counter()
-        msg = self.compressor.compress(p, step=step, rows=ids)
+        p = self.memory.compensate(g, ids)
         t1 = time.perf_counter()
-        dense = self.compressor.decompress(msg)
+        msg = self.compressor.compress(p, step=step, rows=ids)
         t2 = time.perf_counter()
+        dense = self.compressor.decompress(msg)
+        t3 = time.perf_counter()
         self.memory.update(p, dense, ids, msg)
+        t4 = time.perf_counter()
         w = None if weights is None else torch.as_tensor(np.asarray(weights), dtype=torch.float32)
-        return Exchange(self.compressor.aggregate(dense, w), dense, msg, t1 - t0, t2 - t1)
+        return Exchange(self.compressor.aggregate(dense, w), dense, msg, t2 - t1, t3 - t2,
+                        (t1 - t0) + (t4 - t3))
 
 
 def _build(kind: str, table: dict[str, type], name: str, params: dict[str, Any]) -> Any:

@@ -332,12 +332,12 @@ class QSGD(_Base):
         scaled = g.abs() / safe.unsqueeze(1) * self.s
         low = scaled.floor()
         level = (low + (uniform_hash(self.seed, step, ids, n) < (scaled - low)).float())
-        level = level.clamp(0, self.s).to(torch.int64)
+        level = level.clamp(0, self.s).to(torch.int32)
         b = self.bits
-        code = level | ((g < 0).to(torch.int64) << (b - 1))
-        shifts = torch.arange(b - 1, -1, -1, dtype=torch.int64)
-        bits = ((code.unsqueeze(2) >> shifts) & 1).view(r, n * b).bool()
-        packed = pack_bits(bits)
+        code = level | ((g < 0).to(torch.int32) << (b - 1))
+        # one pass per bit of the code (b ≤ 17), each over all rows at once; MSB first
+        bits = torch.stack([((code >> sh) & 1).bool() for sh in range(b - 1, -1, -1)], dim=2)
+        packed = pack_bits(bits.view(r, n * b))
         return Encoded(self.name, (r, n), {"norms": norm, "codes": packed},
                        {"norms": part_bytes(FLOAT_BYTES, r),
                         "values": part_bytes(packed.shape[1], r)},
@@ -347,11 +347,12 @@ class QSGD(_Base):
         """``norm·sign·level/s`` (seed 003 §IV-C.3)."""
         r, n = msg.shape
         b = int(msg.meta["bits"])  # type: ignore[call-overload]
-        bits = unpack_bits(msg.tensors["codes"], n * b).view(r, n, b).to(torch.int64)
-        code = (bits << torch.arange(b - 1, -1, -1, dtype=torch.int64)).sum(dim=2)
-        level = code & ((1 << (b - 1)) - 1)
-        sign = 1.0 - 2.0 * (code >> (b - 1)).float()
-        return msg.tensors["norms"].unsqueeze(1) * sign * level.float() / self.s
+        bits = unpack_bits(msg.tensors["codes"], n * b).view(r, n, b)
+        level = torch.zeros(r, n, dtype=torch.int32)
+        for j in range(1, b):  # level bits, MSB first; bit 0 is the sign
+            level = (level << 1) | bits[:, :, j].to(torch.int32)
+        value = msg.tensors["norms"].unsqueeze(1) * (level.float() / self.s)
+        return torch.where(bits[:, :, 0], -value, value)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
     unless its ``steps_per_epoch`` says otherwise); client ids are the memory rows, so a
     client's residual waits for its next turn. Returns one row per round: ``accuracy``,
     ``loss``, ``clients``, exact ``bytes_up`` (all clients) and ``dense_bytes_up`` (float32),
-    their running sums, and host seconds for local training, compression and decompression.
+    their running sums, and host seconds for local training, compression, decompression and
+    the memory (compensate + update).
     Downloads (the dense global model) are not counted here.
     """
     rounds = integer_in("rounds", rounds, 1, 10**6)
@@ -59,15 +60,17 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
         w = sizes[ids].astype(np.float64)
         if comm is None:
             update = strategy.weights(sizes[ids]) @ delta
-            up, c_s, d_s = FLOAT_BYTES * n_params * len(ids), 0.0, 0.0
+            up, c_s, d_s, m_s = FLOAT_BYTES * n_params * len(ids), 0.0, 0.0, 0.0
         else:
             ex = comm.exchange(delta, rows=ids, step=rnd - 1, weights=w)
-            update, up, c_s, d_s = ex.update, int(ex.bytes_up.sum()), ex.compress_s, ex.decompress_s
+            update, up = ex.update, int(ex.bytes_up.sum())
+            c_s, d_s, m_s = ex.compress_s, ex.decompress_s, ex.memory_s
         params = params + lr * update
         acc, loss = trainer.evaluate(params, d.x_test, d.y_test)
         rows.append({"round": rnd, "clients": len(ids), "accuracy": acc, "loss": loss,
                      "bytes_up": up, "dense_bytes_up": FLOAT_BYTES * n_params * len(ids),
-                     "train_s": train_s, "compress_s": c_s, "decompress_s": d_s})
+                     "train_s": train_s, "compress_s": c_s, "decompress_s": d_s,
+                     "memory_s": m_s})
     hist = pd.DataFrame(rows)
     hist["cum_bytes_up"] = hist["bytes_up"].cumsum()
     hist["cum_dense_bytes_up"] = hist["dense_bytes_up"].cumsum()
@@ -85,7 +88,7 @@ def accuracy_vs_bytes(fed: Federation, runs: Sequence[tuple[str, str, dict[str, 
     ``"residual"`` to compare with and without error feedback); ``dense`` adds the uncompressed
     FedAvg baseline first. One row per run: ``accuracy``, ``loss`` (last round), ``bytes_up``
     (all rounds and clients, exact), ``ratio`` (dense bytes / bytes) and host milliseconds per
-    client-round for compression and decompression.
+    client-round for compression, decompression and the memory.
     """
     todo: list[tuple[str, str, Communicator | None]] = [("dense", "none", None)] if dense else []
     for comp, mem, params in runs:
@@ -102,6 +105,7 @@ def accuracy_vs_bytes(fed: Federation, runs: Sequence[tuple[str, str, dict[str, 
                     "ratio": float(h["dense_bytes_up"].sum() / h["bytes_up"].sum()),
                     "compress_ms_per_client_round": 1e3 * float(h["compress_s"].sum()) / cr,
                     "decompress_ms_per_client_round": 1e3 * float(h["decompress_s"].sum()) / cr,
+                    "memory_ms_per_client_round": 1e3 * float(h["memory_s"].sum()) / cr,
                     "rounds": rounds})
     return pd.DataFrame(out)
 

@@ -25,7 +25,6 @@ FLOAT_BYTES = 4
 #: Index encodings: a fixed int32, or the smallest integer type that holds the range.
 INDEX_DTYPES = ("int32", "smallest")
 _LADDER = ((torch.uint8, 2**8), (torch.int16, 2**15), (torch.int32, 2**31), (torch.int64, 2**63))
-_BIT_WEIGHTS = torch.tensor([128, 64, 32, 16, 8, 4, 2, 1], dtype=torch.uint8)
 
 
 def index_dtype(n: int, encoding: str = "int32") -> torch.dtype:
@@ -82,16 +81,18 @@ def pack_bits(bits: torch.Tensor) -> torch.Tensor:
     """Pack a boolean ``(rows, m)`` tensor 8 per byte, MSB first, into ``(rows, ⌈m/8⌉)`` uint8
     (seed 003 §IV-C.3; the wire format of signSGD, Bernstein et al. 2018)."""
     rows, m = bits.shape
-    pad = (-m) % 8
-    b = torch.nn.functional.pad(bits.to(torch.uint8), (0, pad))
-    return (b.view(rows, -1, 8) * _BIT_WEIGHTS).sum(dim=2, dtype=torch.int32).to(torch.uint8)
+    b = torch.nn.functional.pad(bits.to(torch.uint8), (0, (-m) % 8)).view(rows, -1, 8)
+    out = b[:, :, 0] << 7
+    for j in range(1, 8):  # eight shifts over all rows at once
+        out |= b[:, :, j] << (7 - j)
+    return out
 
 
 def unpack_bits(packed: torch.Tensor, m: int) -> torch.Tensor:
     """Inverse of :func:`pack_bits`: the first ``m`` bits of each row as bool (seed 003 §IV-C.3)."""
     rows = packed.shape[0]
-    bits = (packed.unsqueeze(2) & _BIT_WEIGHTS) != 0
-    return bits.view(rows, -1)[:, :m]
+    bits = torch.stack([(packed >> (7 - j)) & 1 for j in range(8)], dim=2)
+    return bits.view(rows, -1)[:, :m].bool()
 
 
 @dataclass(frozen=True)
