@@ -32,20 +32,26 @@ class _Store:
 
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
 
-    def get(self, key: str, rows: torch.Tensor, n: int) -> torch.Tensor:
+    def table(self, key: str, rows: torch.Tensor, n: int) -> torch.Tensor:
+        """The whole ``(clients, n)`` table of ``key``, grown to hold ``rows``."""
         t = self.tensors.get(key)
         need = int(rows.max()) + 1
-        if t is None or t.shape[0] < need or t.shape[1] != n:
-            if t is not None and t.shape[1] != n:
-                raise ValueError(f"gradient size changed from {t.shape[1]} to {n} between rounds")
+        if t is not None and t.shape[1] != n:
+            raise ValueError(f"gradient size changed from {t.shape[1]} to {n} between rounds")
+        if t is None or t.shape[0] < need:
             grown = torch.zeros(max(need, 0 if t is None else t.shape[0]), n)
             if t is not None:
                 grown[: t.shape[0]] = t
             self.tensors[key] = t = grown
-        return t[rows]
+        return t
+
+    def get(self, key: str, rows: torch.Tensor, n: int) -> torch.Tensor:
+        """A copy of the rows ``rows`` of ``key``."""
+        return self.table(key, rows, n).index_select(0, rows)
 
     def set(self, key: str, rows: torch.Tensor, value: torch.Tensor) -> None:
-        self.tensors[key][rows] = value
+        """Write ``value`` into the rows ``rows`` of ``key``."""
+        self.table(key, rows, value.shape[1]).index_copy_(0, rows, value)
 
 
 @runtime_checkable
@@ -102,12 +108,14 @@ class ResidualMemory:
 
     def compensate(self, g: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """``β·e + γ·g`` for every row at once (seed 003 §IV-C.3)."""
-        return self.beta * self.residual(rows, g.shape[1]) + self.gamma * g
+        e = self.residual(rows, g.shape[1])  # a fresh copy: safe to update in place
+        if self.beta != 1.0:
+            e.mul_(self.beta)
+        return e.add_(g, alpha=self.gamma)
 
     def update(self, compensated: torch.Tensor, decompressed: torch.Tensor, rows: torch.Tensor,
                msg: Encoded) -> None:
         """``e = p − sent`` (seed 003 §IV-C.3)."""
-        self.store.get("e", rows, compensated.shape[1])
         self.store.set("e", rows, compensated - decompressed)
 
 
