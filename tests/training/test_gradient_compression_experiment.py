@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edgelab.errors import EdgelabError
 from edgelab.training.compression import make_communicator
 from edgelab.training.compression.experiments import accuracy_vs_bytes, compressed_fedavg
 from edgelab.training.federated import FedAvg, Federation, simulate
@@ -55,3 +56,21 @@ def test_bad_input(fed):
         compressed_fedavg(fed, None, 1, server_lr=0)
     with pytest.raises(ValueError, match=r"fraction must be a fraction in \(0, 1\]"):
         compressed_fedavg(fed, None, 1, fraction=2.0)
+
+
+def test_simulated_upload_time_on_a_catalog_link(fed):
+    from edgelab.hardware.catalog import get_link
+    from edgelab.hardware.cost import transfer_time
+
+    comm = make_communicator("topk", "residual", density=0.01)
+    h = compressed_fedavg(fed, comm, 2, link="4g")
+    lk = get_link("4g")
+    k = int(np.ceil(0.01 * 4810))
+    want = float(transfer_time(8 * k, lk.uplink_mbps, lk.rtt_ms / 1e3, lk.duty_cycle))
+    dense = float(transfer_time(4 * 4810, lk.uplink_mbps, lk.rtt_ms / 1e3, lk.duty_cycle))
+    assert np.allclose(h["sim_upload_s"], want) and np.allclose(h["sim_dense_upload_s"], dense)
+    assert want < dense
+    # bytes -> seconds by hand: RTT + 8·bytes / (Mbit/s · 1e6), stretched by the duty cycle
+    assert want == pytest.approx(lk.rtt_ms / 1e3 + 8 * 8 * k / (lk.uplink_mbps * 1e6) / lk.duty_cycle)
+    with pytest.raises(EdgelabError, match="unknown link 'carrier-pigeon'"):
+        compressed_fedavg(fed, None, 1, link="carrier-pigeon")

@@ -18,17 +18,30 @@ import numpy as np
 import pandas as pd
 
 from edgelab._validate import integer_in, positive
+from edgelab.hardware.catalog import get_link
+from edgelab.hardware.cost import transfer_time
 from edgelab.training.compression.communicator import Communicator, make_communicator
 from edgelab.training.federated.core import ClientConfig, make_trainer
 from edgelab.training.federated.engine import Federation
 from edgelab.training.federated.strategies import FLOAT_BYTES, FedAvg, check_fraction
 
-__all__ = ["compressed_fedavg", "accuracy_vs_bytes"]
+__all__ = ["compressed_fedavg", "accuracy_vs_bytes", "upload_seconds"]
+
+
+def upload_seconds(nbytes: np.ndarray | Sequence[int], link: str) -> float:
+    """Simulated seconds until the slowest client's upload of a synchronous round arrives
+    (seed 003 §IV-C.3; seed 001 §II-B link model): every client on catalog ``link``'s uplink,
+    one RTT each, the cost model's :func:`~edgelab.hardware.cost.transfer_time`."""
+    lk = get_link(link)
+    t = transfer_time(np.asarray(nbytes, dtype=np.float64), lk.uplink_mbps, lk.rtt_ms / 1e3,
+                      lk.duty_cycle)
+    return float(np.max(t))
 
 
 def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 10, *,
                       fraction: float = 1.0, client: ClientConfig | None = None,
-                      server_lr: float = 1.0, seed: int = 0) -> pd.DataFrame:
+                      server_lr: float = 1.0, seed: int = 0,
+                      link: str | None = None) -> pd.DataFrame:
     """FedAvg whose uploads are compressed by ``comm`` (``None``: dense float32) (seed 003 §IV-C.3).
 
     The round ``r`` (1-based) is the compressor's ``step = r − 1`` (DGC's epochs count rounds
@@ -37,9 +50,13 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
     ``loss``, ``clients``, exact ``bytes_up`` (all clients) and ``dense_bytes_up`` (float32),
     their running sums, and host seconds for local training, compression, decompression and
     the memory (compensate + update).
-    Downloads (the dense global model) are not counted here.
+    Downloads (the dense global model) are not counted here. With a catalog ``link``,
+    ``sim_upload_s`` and ``sim_dense_upload_s`` give :func:`upload_seconds` of the round's
+    compressed and dense uploads.
     """
     rounds = integer_in("rounds", rounds, 1, 10**6)
+    if link is not None:
+        get_link(link)
     check_fraction("fraction", fraction)
     lr = positive("server_lr", server_lr)
     client = client or ClientConfig()
@@ -60,17 +77,21 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
         w = sizes[ids].astype(np.float64)
         if comm is None:
             update = strategy.weights(sizes[ids]) @ delta
-            up, c_s, d_s, m_s = FLOAT_BYTES * n_params * len(ids), 0.0, 0.0, 0.0
+            per_client = np.full(len(ids), FLOAT_BYTES * n_params, dtype=np.int64)
+            c_s, d_s, m_s = 0.0, 0.0, 0.0
         else:
             ex = comm.exchange(delta, rows=ids, step=rnd - 1, weights=w)
-            update, up = ex.update, int(ex.bytes_up.sum())
+            update, per_client = ex.update, ex.bytes_up
             c_s, d_s, m_s = ex.compress_s, ex.decompress_s, ex.memory_s
         params = params + lr * update
         acc, loss = trainer.evaluate(params, d.x_test, d.y_test)
-        rows.append({"round": rnd, "clients": len(ids), "accuracy": acc, "loss": loss,
-                     "bytes_up": up, "dense_bytes_up": FLOAT_BYTES * n_params * len(ids),
-                     "train_s": train_s, "compress_s": c_s, "decompress_s": d_s,
-                     "memory_s": m_s})
+        row = {"round": rnd, "clients": len(ids), "accuracy": acc, "loss": loss,
+               "bytes_up": int(per_client.sum()), "dense_bytes_up": FLOAT_BYTES * n_params * len(ids),
+               "train_s": train_s, "compress_s": c_s, "decompress_s": d_s, "memory_s": m_s}
+        if link is not None:
+            row["sim_upload_s"] = upload_seconds(per_client, link)
+            row["sim_dense_upload_s"] = upload_seconds([FLOAT_BYTES * n_params], link)
+        rows.append(row)
     hist = pd.DataFrame(rows)
     hist["cum_bytes_up"] = hist["bytes_up"].cumsum()
     hist["cum_dense_bytes_up"] = hist["dense_bytes_up"].cumsum()
