@@ -9,7 +9,13 @@ import pytest
 import torch
 
 from edgelab.training.compression import COMPRESSORS, make_communicator
-from edgelab.training.compression.distributed import from_bytes, run_gloo, to_bytes
+from edgelab.training.compression.distributed import (
+    from_bytes,
+    powersgd_bytes,
+    run_ddp,
+    run_gloo,
+    to_bytes,
+)
 
 PARAMS = {"topk": {"k": 4}, "randomk": {"k": 4}, "threshold": {"tau": 1.0}}
 
@@ -29,7 +35,6 @@ def test_bytes_roundtrip(name):
 @pytest.mark.parametrize(("name", "memory", "params"), [
     ("topk", "residual", {"density": 0.01}),
     ("threshold", "residual", {"tau": 3.5}),  # most rows clamp to one value: never empty
-    ("qsgd", "none", {"s": 4}),
     ("dgc", "dgc", {}),
 ])
 def test_gloo_equals_in_process_and_counts_the_wire(name, memory, params):
@@ -53,3 +58,30 @@ def test_run_gloo_bad_input():
         run_gloo(torch.zeros(2, 1, 3), "zip")
     with pytest.raises(ValueError, match="timeout_s must be a finite number > 0"):
         run_gloo(torch.zeros(2, 1, 3), "topk", k=1, timeout_s=0)
+
+
+def test_powersgd_bytes_by_hand():
+    # 64x64 -> P 64 + Q 64 at rank 1; 10x64 -> 10 + 64 (74·2 < 640); vectors stay dense
+    assert powersgd_bytes([(64, 64), (64,), (10, 64), (10,)]) == 4 * (128 + 64 + 74 + 10)
+    # rank 4: 64x64 -> (64+64)·4 = 512 (·2 < 4096, compressed); 10x64 -> (10+64)·4 = 296
+    # (·2 = 592 < 640, compressed)
+    assert powersgd_bytes([(64, 64), (10, 64)], rank=4) == 4 * (512 + 296)
+    # rank 5: 10x64 -> 370·2 = 740 ≥ 640: dense
+    assert powersgd_bytes([(10, 64)], rank=5) == 4 * 640
+    assert powersgd_bytes([(3, 4, 5)], rank=1) == 4 * (3 + 20)  # viewed as 3 x 20
+
+
+@pytest.mark.timeout(300)
+def test_ddp_hooks_bytes_counted_at_the_collective():
+    p = 4810  # digits_mlp
+    dense = run_ddp("allreduce", steps=2)
+    assert (dense["bytes"] == 4 * p).all()
+    half = run_ddp("fp16", steps=2)
+    assert (half["bytes"] == 2 * p).all()
+    power = run_ddp("powersgd", steps=3)
+    want = powersgd_bytes(power["shapes"])
+    assert power["bytes"].tolist() == [[4 * p, 4 * p, want]] * 2
+    for r in (dense, half, power):  # every worker ends with the same model
+        np.testing.assert_array_equal(r["params"][0], r["params"][1])
+    with pytest.raises(ValueError, match="hook must be one of 'allreduce', 'fp16', 'powersgd'"):
+        run_ddp("topk")
