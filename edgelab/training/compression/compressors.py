@@ -65,15 +65,15 @@ class Compressor(Protocol):
 
     def compress(self, g: torch.Tensor, *, step: int = 0,
                  rows: torch.Tensor | None = None) -> Encoded:
-        """Encode ``g`` ``(rows, n)`` at training step ``step``; ``rows`` are the client ids."""
+        """Encode ``g`` ``(rows, n)`` at training step ``step``; ``rows`` are the client ids (seed 003 §IV-C.3)."""
         ...
 
     def decompress(self, msg: Encoded) -> torch.Tensor:
-        """The dense ``(rows, n)`` float32 tensor a message stands for."""
+        """The dense ``(rows, n)`` float32 tensor a message stands for (seed 003 §IV-C.3)."""
         ...
 
     def aggregate(self, dense: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        """The server's merge of the decompressed rows into one ``(n,)`` update."""
+        """The server's merge of the decompressed rows into one ``(n,)`` update (seed 003 §IV-C.3)."""
         ...
 
 

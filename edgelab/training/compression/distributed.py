@@ -182,6 +182,7 @@ def _ddp_worker(rank: int, world: int, port: int, timeout_s: float, hook: str, s
     original = dist.all_reduce
 
     def counting_all_reduce(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        """``all_reduce`` that first adds the tensor's bytes to the count (seed 003 §IV-C.3)."""
         counted[0] += tensor.numel() * tensor.element_size()
         return original(tensor, *args, **kwargs)
 

@@ -28,7 +28,7 @@ __all__ = ["Memory", "NoMemory", "ResidualMemory", "DGCMemory", "MEMORIES"]
 
 @dataclass
 class _Store:
-    """Per-client state rows, grown on demand."""
+    """Per-client state rows, grown on demand (seed 003 §IV-C.3)."""
 
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
 
@@ -61,12 +61,12 @@ class Memory(Protocol):
     name: ClassVar[str]
 
     def compensate(self, g: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        """The ``(R, n)`` tensor the compressor should encode for clients ``rows``."""
+        """The ``(R, n)`` tensor the compressor should encode for clients ``rows`` (seed 003 §IV-C.3)."""
         ...
 
     def update(self, compensated: torch.Tensor, decompressed: torch.Tensor, rows: torch.Tensor,
                msg: Encoded) -> None:
-        """Learn from the message actually sent."""
+        """Learn from the message actually sent (seed 003 §IV-C.3)."""
         ...
 
 
