@@ -74,3 +74,21 @@ def test_simulated_upload_time_on_a_catalog_link(fed):
     assert want == pytest.approx(lk.rtt_ms / 1e3 + 8 * 8 * k / (lk.uplink_mbps * 1e6) / lk.duty_cycle)
     with pytest.raises(EdgelabError, match="unknown link 'carrier-pigeon'"):
         compressed_fedavg(fed, None, 1, link="carrier-pigeon")
+
+
+def test_byte_table_from_real_messages():
+    from edgelab.training.compression.experiments import byte_table
+
+    t = byte_table(100_000, [("topk", {"density": 0.001}), ("randomk", {"density": 0.001}),
+                             ("dgc", {}), ("signsgd", {}), ("qsgd", {"s": 1}),
+                             ("threshold", {"tau": 100.0})], step=4).set_index("compressor")
+    assert t.loc["topk", ["values", "indices", "bytes"]].tolist() == [400, 400, 800]
+    assert t.loc["topk", "ratio"] == pytest.approx(500.0)
+    assert t.loc["randomk", "ratio"] == pytest.approx(1000.0)
+    assert t.loc["dgc", "bytes"] == 800  # epoch 4: DGC's final density, int32 indices
+    assert t.loc["signsgd", "signs"] == 12_500
+    assert t.loc["qsgd", ["values", "norms"]].tolist() == [25_000, 4]  # 2 bits a coordinate
+    assert t.loc["threshold", "bytes"] == 4 + 8  # nothing above tau: clamped to one value
+    assert (t["dense_bytes"] == 400_000).all()
+    with pytest.raises(ValueError, match="n_params must be an integer"):
+        byte_table(0, [("fp16", {})])

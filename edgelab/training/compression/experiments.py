@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from edgelab._validate import integer_in, positive
 from edgelab.hardware.catalog import get_link
@@ -25,7 +26,7 @@ from edgelab.training.federated.core import ClientConfig, make_trainer
 from edgelab.training.federated.engine import Federation
 from edgelab.training.federated.strategies import FLOAT_BYTES, FedAvg, check_fraction
 
-__all__ = ["compressed_fedavg", "accuracy_vs_bytes", "upload_seconds"]
+__all__ = ["compressed_fedavg", "accuracy_vs_bytes", "upload_seconds", "byte_table"]
 
 
 def upload_seconds(nbytes: np.ndarray | Sequence[int], link: str) -> float:
@@ -131,3 +132,28 @@ def accuracy_vs_bytes(fed: Federation, runs: Sequence[tuple[str, str, dict[str, 
     return pd.DataFrame(out)
 
 
+
+
+def byte_table(n_params: int, runs: Sequence[tuple[str, dict[str, Any]]], *, step: int = 0,
+               seed: int = 0) -> pd.DataFrame:
+    """The byte arithmetic of one gradient of ``n_params`` float32 values under each compressor
+    (seed 003 §IV-C.3: DGC's 270–600× counts values and indices).
+
+    Every row comes from compressing a seeded N(0, 1) gradient, not from a formula: the parts
+    (``values``, ``indices``, ``norms``, ``signs``, ``header`` bytes, 0 where absent), ``bytes``
+    in all, ``dense_bytes`` (4·n) and ``ratio``. ``runs`` holds ``(compressor, params)`` pairs.
+    """
+    n = integer_in("n_params", n_params, 1, 2**31)
+    g = torch.randn(n, generator=torch.Generator().manual_seed(int(seed)))
+    out = []
+    for name, params in runs:
+        msg = make_communicator(name, "none" if name != "efsignsgd" else "residual",
+                                **params).compressor.compress(g, step=step)
+        row: dict[str, Any] = {"compressor": name, "params": ", ".join(
+            f"{k}={v}" for k, v in params.items())}
+        for part in ("values", "indices", "norms", "signs", "header"):
+            row[part] = int(msg.parts[part][0]) if part in msg.parts else 0
+        row.update({"bytes": msg.total_bytes, "dense_bytes": msg.dense_bytes, "ratio": msg.ratio,
+                    "index_dtype": msg.meta.get("index_dtype", "")})
+        out.append(row)
+    return pd.DataFrame(out)
