@@ -194,3 +194,9 @@ def test_classes_satisfy_the_protocols():
     for cls in MEMORIES.values():
         assert isinstance(cls(), Memory)
     assert set(MEMORIES) == {"none", "residual", "dgc"}
+
+
+@pytest.mark.parametrize(("density", "n", "k"), [(0.1, 30, 3), (0.07, 100, 7), (0.001, 10**6, 1000),
+                                                 (0.01, 4810, 49), (1e-9, 10, 1), (1.0, 7, 7)])
+def test_k_from_density_is_the_ceiling_without_float_noise(density, n, k):
+    assert TopK(density=density).compress(torch.ones(n)).meta["k"] == k

@@ -117,7 +117,8 @@ def _density(name: str, value: float) -> float:
 
 
 def _k_from(k: int | None, density: float | None, n: int) -> int:
-    kk = k if k is not None else max(1, math.ceil(float(density) * n))  # type: ignore[arg-type]
+    # ⌈density·n⌉ with the product rounded first: 0.07·100 is 7.000000000000001 in floats
+    kk = k if k is not None else max(1, math.ceil(round(float(density) * n, 9)))  # type: ignore[arg-type]
     if not 1 <= kk <= n:
         raise ValueError(f"k must be in [1, {n}] (the tensor size), got {kk}")
     return int(kk)
