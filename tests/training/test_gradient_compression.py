@@ -200,3 +200,17 @@ def test_classes_satisfy_the_protocols():
                                                  (0.01, 4810, 49), (1e-9, 10, 1), (1.0, 7, 7)])
 def test_k_from_density_is_the_ceiling_without_float_noise(density, n, k):
     assert TopK(density=density).compress(torch.ones(n)).meta["k"] == k
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 50), st.integers(1, 12), st.integers(0, 2**31 - 1))
+def test_pack_codes_is_the_bit_stream_of_the_codes(rows, n, b, seed):
+    from edgelab.training.compression.message import pack_codes, unpack_codes
+
+    code = torch.randint(0, 2**b, (rows, n), generator=torch.Generator().manual_seed(seed),
+                         dtype=torch.int32)
+    bits = torch.stack([((code >> sh) & 1).bool() for sh in range(b - 1, -1, -1)], dim=2)
+    packed = pack_codes(code, b)
+    assert torch.equal(packed, pack_bits(bits.view(rows, n * b)))  # fast path = bit stream
+    assert packed.shape == (rows, math.ceil(n * b / 8))
+    assert torch.equal(unpack_codes(packed, n, b), code)

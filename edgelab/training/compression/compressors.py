@@ -40,8 +40,10 @@ from edgelab.training.compression.message import (
     client_rows,
     index_dtype,
     pack_bits,
+    pack_codes,
     part_bytes,
     unpack_bits,
+    unpack_codes,
 )
 
 __all__ = ["Compressor", "TopK", "RandomK", "Threshold", "QSGD", "SignSGD", "EFSignSGD", "Int8",
@@ -336,9 +338,7 @@ class QSGD(_Base):
         level = level.clamp(0, self.s).to(torch.int32)
         b = self.bits
         code = level | ((g < 0).to(torch.int32) << (b - 1))
-        # one pass per bit of the code (b ≤ 17), each over all rows at once; MSB first
-        bits = torch.stack([((code >> sh) & 1).bool() for sh in range(b - 1, -1, -1)], dim=2)
-        packed = pack_bits(bits.view(r, n * b))
+        packed = pack_codes(code, b)
         return Encoded(self.name, (r, n), {"norms": norm, "codes": packed},
                        {"norms": part_bytes(FLOAT_BYTES, r),
                         "values": part_bytes(packed.shape[1], r)},
@@ -348,12 +348,10 @@ class QSGD(_Base):
         """``norm·sign·level/s`` (seed 003 §IV-C.3)."""
         r, n = msg.shape
         b = int(msg.meta["bits"])  # type: ignore[call-overload]
-        bits = unpack_bits(msg.tensors["codes"], n * b).view(r, n, b)
-        level = torch.zeros(r, n, dtype=torch.int32)
-        for j in range(1, b):  # level bits, MSB first; bit 0 is the sign
-            level = (level << 1) | bits[:, :, j].to(torch.int32)
+        code = unpack_codes(msg.tensors["codes"], n, b)
+        level = code & ((1 << (b - 1)) - 1)  # the top bit is the sign
         value = msg.tensors["norms"].unsqueeze(1) * (level.float() / self.s)
-        return torch.where(bits[:, :, 0], -value, value)
+        return torch.where(code >> (b - 1) == 1, -value, value)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import torch
 from edgelab._validate import choice
 
 __all__ = ["Encoded", "INDEX_DTYPES", "index_dtype", "pack_bits", "unpack_bits", "wire_bytes", "part_bytes",
+           "pack_codes", "unpack_codes",
            "as_rows", "client_rows", "FLOAT_BYTES"]
 
 FLOAT_BYTES = 4
@@ -93,6 +94,39 @@ def unpack_bits(packed: torch.Tensor, m: int) -> torch.Tensor:
     rows = packed.shape[0]
     bits = torch.stack([(packed >> (7 - j)) & 1 for j in range(8)], dim=2)
     return bits.view(rows, -1)[:, :m].bool()
+
+
+def pack_codes(code: torch.Tensor, b: int) -> torch.Tensor:
+    """Pack non-negative ``b``-bit integer codes ``(rows, n)`` into ``(rows, ⌈n·b/8⌉)`` uint8,
+    the bit stream MSB first as :func:`pack_bits` would (seed 003 §IV-C.3: QSGD's wire format).
+
+    When ``b`` divides 8 the codes are shifted into bytes directly (8/b shifts); otherwise
+    through a ``(rows, n, b)`` bit tensor. Both give the same bytes.
+    """
+    rows, n = code.shape
+    if 8 % b == 0:
+        per = 8 // b
+        c = torch.nn.functional.pad(code.to(torch.uint8), (0, (-n) % per)).view(rows, -1, per)
+        out = c[:, :, 0] << (8 - b)
+        for j in range(1, per):
+            out |= c[:, :, j] << (8 - b * (j + 1))
+        return out
+    bits = torch.stack([((code >> sh) & 1).bool() for sh in range(b - 1, -1, -1)], dim=2)
+    return pack_bits(bits.view(rows, n * b))
+
+
+def unpack_codes(packed: torch.Tensor, n: int, b: int) -> torch.Tensor:
+    """Inverse of :func:`pack_codes`: ``(rows, n)`` int32 codes (seed 003 §IV-C.3)."""
+    rows = packed.shape[0]
+    if 8 % b == 0:
+        per, mask = 8 // b, (1 << b) - 1
+        parts = [(packed >> (8 - b * (j + 1))) & mask for j in range(per)]
+        return torch.stack(parts, dim=2).view(rows, -1)[:, :n].to(torch.int32)
+    bits = unpack_bits(packed, n * b).view(rows, n, b)
+    code = torch.zeros(rows, n, dtype=torch.int32)
+    for j in range(b):
+        code = (code << 1) | bits[:, :, j].to(torch.int32)
+    return code
 
 
 @dataclass(frozen=True)
