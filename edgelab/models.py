@@ -418,26 +418,34 @@ class DigitsMLP(nn.Module):
         return self.fc2(self.relu(self.fc1(self.flatten(x))))
 
 
-class DigitsCNN(nn.Module):
-    """A LeNet-style CNN for 1×8×8 digits: two 3×3 convolutions, pooling, two FC layers."""
+class _TwoConvNet(nn.Module):
+    """Two conv-ReLU-maxpool(2) stages on a 1×8×8 digit, then FC-ReLU-FC: the shape shared by
+    :class:`DigitsCNN` and :class:`LeNet5` (same layer names, so profiles and splits agree)."""
 
-    def __init__(self, num_classes: int = 10) -> None:
+    def __init__(self, c1: int, c2: int, kernel: int, hidden: int, num_classes: int) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+        self.conv1 = nn.Conv2d(1, c1, kernel, padding=kernel // 2)
         self.relu1 = nn.ReLU()
         self.pool1 = nn.MaxPool2d(2)
-        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(c1, c2, kernel, padding=kernel // 2)
         self.relu2 = nn.ReLU()
         self.pool2 = nn.MaxPool2d(2)
         self.flatten = nn.Flatten()
-        self.fc1 = nn.Linear(32 * 2 * 2, 64)
+        self.fc1 = nn.Linear(c2 * 2 * 2, hidden)
         self.relu3 = nn.ReLU()
-        self.fc2 = nn.Linear(64, num_classes)
+        self.fc2 = nn.Linear(hidden, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
         x = self.pool1(self.relu1(self.conv1(x)))
         x = self.pool2(self.relu2(self.conv2(x)))
         return self.fc2(self.relu3(self.fc1(self.flatten(x))))
+
+
+class DigitsCNN(_TwoConvNet):
+    """A LeNet-style CNN for 1×8×8 digits: two 3×3 convolutions, pooling, two FC layers."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__(16, 32, 3, 64, num_classes)
 
 
 # ----------------------------------------------------------------------------- digits LeNets
@@ -462,7 +470,7 @@ class LeNet300100(nn.Module):
         return self.fc3(self.relu2(self.fc2(self.relu1(self.fc1(self.flatten(x))))))
 
 
-class LeNet5(nn.Module):
+class LeNet5(_TwoConvNet):
     """LeNet-5 as Han et al. used it (Caffe's 20-50-500 variant) for 1×8×8 digits.
 
     Two 5×5 convolutions (20 and 50 channels, padding 2 so an 8×8 map keeps its size), each
@@ -470,22 +478,7 @@ class LeNet5(nn.Module):
     """
 
     def __init__(self, num_classes: int = 10) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 20, 5, padding=2)
-        self.relu1 = nn.ReLU()
-        self.pool1 = nn.MaxPool2d(2)
-        self.conv2 = nn.Conv2d(20, 50, 5, padding=2)
-        self.relu2 = nn.ReLU()
-        self.pool2 = nn.MaxPool2d(2)
-        self.flatten = nn.Flatten()
-        self.fc1 = nn.Linear(50 * 2 * 2, 500)
-        self.relu3 = nn.ReLU()
-        self.fc2 = nn.Linear(500, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        x = self.pool1(self.relu1(self.conv1(x)))
-        x = self.pool2(self.relu2(self.conv2(x)))
-        return self.fc2(self.relu3(self.fc1(self.flatten(x))))
+        super().__init__(20, 50, 5, 500, num_classes)
 
 
 # ----------------------------------------------------------------------------- registry

@@ -43,6 +43,7 @@ __all__ = [
     "zoo_summary",
     "survey_size_comparison",
     "layer_groups",
+    "readable_layer_names",
     "layer_energy",
     "conv_fc_shares",
     "conv_fc_energy_split_holds",
@@ -314,13 +315,15 @@ def googlenet_pooling_variants() -> pd.DataFrame:
 def catalog_overview() -> pd.DataFrame:
     """Devices by tier (end, edge, cloud) with peak compute, memory, power and GFLOPS/W.
 
-    Efficiency = fp32 peak / active power; the power figures mix scopes (board, module,
+    Peaks are fp32 GFLOP/s, fp16 GFLOP/s and int8 GOP/s where the vendor states them (an empty
+    cell is NaN). Efficiency = fp32 peak / active power; the power figures mix scopes (board, module,
     package, card: see ``data/CATALOG.md``), so compare within a tier (seed 003 §III-A).
     """
     d = devices()
     d["gflops_per_w"] = d["peak_fp32_gflops"] / d["active_power_w"]
     d["tier"] = pd.Categorical(d["tier"], categories=list(TIERS), ordered=True)
-    cols = ["name", "tier", "kind", "peak_fp32_gflops", "peak_int8_gops", "mem_bw_gbps",
+    cols = ["name", "tier", "kind", "peak_fp32_gflops", "peak_fp16_gflops", "peak_int8_gops",
+            "mem_bw_gbps",
             "mem_gb", "active_power_w", "idle_power_w", "gflops_per_w"]
     out = d.sort_values(["tier", "peak_fp32_gflops"])[cols].reset_index(drop=True)
     out["tier"] = out["tier"].astype(str)
@@ -368,11 +371,14 @@ def standard_payloads() -> dict[str, int]:
 
 
 def upload_times(payload_bytes: Mapping[str, float] | None = None,
-                 link_names: Iterable[str] | None = None) -> pd.DataFrame:
+                 link_names: Iterable[str] | None = None,
+                 duty_cycle: bool = True) -> pd.DataFrame:
     """Seconds to upload each payload over each link: RTT + bytes / uplink bandwidth.
 
     Rows are links (uplink order), columns payloads; computed in one broadcast call of
-    :func:`edgelab.hardware.cost.transfer_time` (seed 001 §II-B, low latency).
+    :func:`edgelab.hardware.cost.transfer_time` (seed 001 §II-B, low latency). A duty-cycled
+    link (LoRa, 1 %) holds the sender ``1 / duty_cycle`` times its air time; ``duty_cycle=False``
+    ignores that limit (bit rate only), to show what the limit costs.
     """
     pl = dict(payload_bytes) if payload_bytes is not None else standard_payloads()
     lk = link_overview()
@@ -383,7 +389,8 @@ def upload_times(payload_bytes: Mapping[str, float] | None = None,
         lk = lk.set_index("name").loc[names].reset_index()
     nbytes = np.array(list(pl.values()), dtype=np.float64)[None, :]
     # a duty-cycled link (LoRa, 1 %) holds the sender 1 / duty_cycle times the air time
-    duty = np.array([get_link(n).duty_cycle for n in lk["name"]], dtype=np.float64)[:, None]
+    duty = np.array([get_link(n).duty_cycle if duty_cycle else 1.0 for n in lk["name"]],
+                    dtype=np.float64)[:, None]
     secs = _cost.transfer_time(nbytes, lk["uplink_mbps"].to_numpy()[:, None],
                                lk["rtt_ms"].to_numpy()[:, None] / 1e3, duty)
     return pd.DataFrame(secs, index=pd.Index(lk["name"], name="link"), columns=list(pl))
@@ -422,6 +429,12 @@ def edge_vs_cloud_latency_check(access: Sequence[str] = ("wifi5", "wifi6", "ethe
 
 
 # --------------------------------------------------------------------------- plots
+def _null_locator() -> Any:
+    from matplotlib.ticker import NullLocator
+
+    return NullLocator()
+
+
 def _fig(ncols: int = 1, size: tuple[float, float] = (6.0, 4.0)) -> Any:
     import matplotlib.pyplot as plt
 
@@ -441,23 +454,55 @@ def plot_zoo(summary: pd.DataFrame) -> Any:
     return fig
 
 
+_OP_SHORT = {"conv": "conv", "linear": "fc", "pool": "pool"}
+_OP_COLORS = {"conv": ("tab:blue", "convolution"), "linear": ("tab:red", "fully connected"),
+              "pool": ("tab:gray", "pooling")}
+
+
+def readable_layer_names(ops: Sequence[str]) -> list[str]:
+    """Names a student reads in a layer plot: ``conv1``, ``pool1``, ``fc6`` (seed 003 §II-D).
+
+    Weighted layers (conv, linear) are numbered together in order, as AlexNet's layers are in
+    the literature (conv1–conv5, then fc6–fc8); pooling layers are numbered on their own; any
+    other op keeps its name and its position among all layers.
+    """
+    names, weighted, pools = [], 0, 0
+    for i, op in enumerate(ops):
+        if op in ("conv", "linear"):
+            weighted += 1
+            names.append(f"{_OP_SHORT[op]}{weighted}")
+        elif op == "pool":
+            pools += 1
+            names.append(f"pool{pools}")
+        else:
+            names.append(f"{op}{i + 1}")
+    return names
+
+
 def plot_layer_profile(name: str, ops: Sequence[str] = ("conv", "linear", "pool")) -> Any:
     """Per-layer MACs and output activation bytes of a zoo model (layers of the given ops) (seed 003
-    §II-D, §V-C.2)."""
+    §II-D, §V-C.2). Bars are coloured by op, with a legend; x labels from
+    :func:`readable_layer_names` (``conv1`` ... ``fc8``)."""
+    from matplotlib.patches import Patch
+
     t = profile_model(name).table
     t = t[t["op"].isin(ops)].reset_index(drop=True)
     fig, (a1, a2) = _fig(2, (11.0, 3.8))
     x = np.arange(len(t))
-    colors = ["tab:blue" if o == "conv" else "tab:red" if o == "linear" else "tab:gray"
-              for o in t["op"]]
+    colors = [_OP_COLORS.get(o, ("tab:gray", o))[0] for o in t["op"]]
     a1.bar(x, t["macs"] / 1e6, color=colors)
     a1.set(ylabel="MACs (millions)", title=f"{name}: compute per layer")
     a2.bar(x, t["output_bytes"] / 1e3, color=colors)
     a2.set(ylabel="output activation (kB, fp32)", yscale="log",
            title=f"{name}: bytes leaving each layer")
-    step = max(1, len(t) // 20)
+    labels = readable_layer_names(list(t["op"]))
+    step = max(1, len(t) // 30)
     for a in (a1, a2):
-        a.set_xticks(x[::step], t["layer"][::step], rotation=90, fontsize=7)
+        a.set_xticks(x[::step], labels[::step], rotation=90, fontsize=7)
+        a.set_xlabel("layer (in order)")
+    present = [o for o in _OP_COLORS if o in set(t["op"])]
+    a1.legend(handles=[Patch(color=_OP_COLORS[o][0], label=_OP_COLORS[o][1]) for o in present],
+              fontsize=8)
     return fig
 
 
@@ -501,6 +546,14 @@ def plot_energy_vs_batch(df: pd.DataFrame) -> Any:
     ax.plot(df["batch"], df["fc_j"] * 1e3, "s-", label="FC layers", color="tab:red")
     ax.set(xscale="log", yscale="log", xlabel="images per weight fetch (batch)",
            ylabel="energy per image (mJ)", title="Modelled energy vs weight reuse")
+    batches = [int(b) for b in df["batch"]]
+    ax.set_xticks(batches, [str(b) for b in batches])  # a count: integer ticks, no 10^k
+    ax.xaxis.set_minor_locator(_null_locator())
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 20, not 2x10^1
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend()
     ax.grid(True, which="both", alpha=0.3)
     return fig
@@ -555,8 +608,8 @@ def plot_upload_times(times: pd.DataFrame) -> Any:
     for i, col in enumerate(times.columns):
         ax.barh(y + i * h, times[col], height=h, label=col)
     ax.set_yticks(y + h * (n - 1) / 2, times.index)
-    ax.axvline(0.1, color="k", ls=":", lw=0.8)
-    ax.set(xscale="log", xlabel="upload time (s): RTT + bytes / uplink",
+    ax.axvline(0.1, color="k", ls=":", lw=0.8, label="100 ms")
+    ax.set(xscale="log", ylabel="link", xlabel="upload time (s): RTT + (bytes / uplink) / duty cycle",
            title="Time to upload one payload")
     ax.legend(fontsize=8)
     return fig

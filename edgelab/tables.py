@@ -194,12 +194,14 @@ def fmt_share(share: float, sig: int = 3) -> str:
 #: Column-name suffixes and the unit they imply: (suffix, unit, factor to the base unit).
 _SUFFIXES: tuple[tuple[str, str, float], ...] = (
     ("_bytes", "B", 1.0), ("_kb", "B", 1e3), ("_mb", "B", 1e6), ("_gb", "B", 1e9),
-    ("_mbps", "bit/s", 1e6), ("_gbps", "bit/s", 1e9), ("_kbps", "bit/s", 1e3),
+    # the catalog's conventions (data/CATALOG.md): link rates in Mbit/s, memory bandwidth
+    # (``mem_bw_gbps``) in GB/s
+    ("_mbps", "bit/s", 1e6), ("_gbps", "B/s", 1e9), ("_kbps", "bit/s", 1e3),
     ("_us", "s", 1e-6), ("_ms", "s", 1e-3), ("_s", "s", 1.0),
     ("_j", "J", 1.0), ("_mj", "J", 1e-3), ("_w", "W", 1.0), ("_hz", "Hz", 1.0),
     ("_share", "share", 1.0), ("_fraction", "share", 1.0), ("_frac", "share", 1.0),
     ("_pct", "%", 1.0), ("_percent", "%", 1.0),
-    ("_gflops", "FLOP/s", 1e9),
+    ("_gflops", "FLOP/s", 1e9), ("_gops", "OP/s", 1e9),
 )
 _WHOLE_NAMES: dict[str, tuple[str, float]] = {
     "bytes": ("B", 1.0), "macs": ("MACs", 1.0), "flops": ("FLOP", 1.0), "params": ("", 1.0),

@@ -25,3 +25,18 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 def _private_cache(tmp_path_factory, monkeypatch):
     """Keep tests away from the user's calibrated host device."""
     monkeypatch.setenv("EDGELAB_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
+def _seeded_global_rngs():
+    """Every test starts from the same global torch, NumPy and ``random`` state, so a test that
+    draws from them without its own generator is still the same test on every run (a CI run
+    failed once on an unseeded ``torch.randn`` whose rounding crossed a 1e-6 tolerance)."""
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)

@@ -170,3 +170,11 @@ def test_recorder_writes_raw_numbers(tmp_path):
     text = path.read_text()
     assert text.splitlines()[0] == "latency_s,uplink_bytes"
     assert "618348" in text and "0.0123456789" in text
+
+
+def test_catalog_unit_conventions():
+    from edgelab.tables import infer_unit
+
+    assert infer_unit("mem_bw_gbps") == ("mem_bw", "B/s", 1e9)  # GB/s, as data/CATALOG.md says
+    assert infer_unit("uplink_mbps") == ("uplink", "bit/s", 1e6)
+    assert infer_unit("peak_int8_gops") == ("peak_int8", "OP/s", 1e9)

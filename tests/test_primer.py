@@ -212,3 +212,38 @@ def test_layer_energy_is_the_cost_models_op_energy():
     np.testing.assert_array_equal(e["e_sram_j"], sram)
     np.testing.assert_array_equal(e["e_dram_j"], dram)
     assert cost.dram_energy_per_byte(primer.energy_constants()) == 640e-12 / 4
+
+
+def test_readable_layer_names_number_weighted_layers_together():
+    ops = [o for o in primer.profile_model("alexnet").table["op"] if o in ("conv", "linear", "pool")]
+    assert primer.readable_layer_names(ops) == [
+        "conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool3", "fc6", "fc7", "fc8"]
+    assert primer.readable_layer_names(["act"]) == ["act1"]
+
+
+def test_layer_profile_has_legend_and_readable_names():
+    fig = primer.plot_layer_profile("alexnet")
+    try:
+        a1 = fig.axes[0]
+        assert a1.get_legend() is not None
+        assert [t.get_text() for t in a1.get_xticklabels()][:2] == ["conv1", "pool1"]
+    finally:
+        plt.close(fig)
+
+
+def test_energy_vs_batch_ticks_are_the_batches():
+    fig = primer.plot_energy_vs_batch(primer.energy_vs_batch("alexnet", [1, 4, 16]))
+    try:
+        assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1", "4", "16"]
+    finally:
+        plt.close(fig)
+
+
+def test_upload_times_duty_cycle_toggle():
+    with_dc = primer.upload_times({"x": 1e4}, ["lora", "4g"])
+    without = primer.upload_times({"x": 1e4}, ["lora", "4g"], duty_cycle=False)
+    rtt = get_link("lora").rtt_ms / 1e3
+    d = get_link("lora").duty_cycle
+    assert with_dc.at["lora", "x"] - rtt == pytest.approx((without.at["lora", "x"] - rtt) / d)
+    assert with_dc.at["4g", "x"] == pytest.approx(without.at["4g", "x"])
+    assert "peak_fp16_gflops" in primer.catalog_overview().columns

@@ -145,6 +145,9 @@ def register(subparsers: Any) -> None:
     )
     ch.add_argument("--record-times", nargs=2, metavar=("QUICK_OUT", "FULL_OUT"), default=None,
                     help="OUT folders of `edgelab reproduce --quick` and `--full`")
+    ch.add_argument("--machine", metavar="TEXT", default=None,
+                    help="how the runs were made, for the card (default: this machine's CPU "
+                         "count and architecture)")
     ch.add_argument("--notebooks", metavar="DIR", default=None,
                     help="chapters folder (default: ./notebooks, else the checkout's notebooks/)")
     ch.set_defaults(func=cmd_chapters)
@@ -214,7 +217,8 @@ def cmd_chapters(args: argparse.Namespace) -> int:
     from edgelab.pipeline.chapters import chapter_card, chapter_index, record_times
 
     if args.record_times:
-        path = record_times(*args.record_times, notebooks_dir=args.notebooks)
+        path = record_times(*args.record_times, notebooks_dir=args.notebooks,
+                            machine=args.machine)
         print(f"wrote {path}", file=sys.stderr)
     rows = []
     for stem, title in chapter_index(args.notebooks):

@@ -28,13 +28,16 @@ def plot_sweep(history: pd.DataFrame, ax_acc: Any = None, ax_bytes: Any = None,
     """Accuracy per round and cumulative MB per round of one :func:`sweep` history (seed 003
     §IV-C.1). Draws into ``ax_acc`` and ``ax_bytes`` if given, else a new figure; returns it."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if ax_acc is None or ax_bytes is None:
-        _, (ax_acc, ax_bytes) = plt.subplots(1, 2, figsize=(9, 3.2))
+        _, (ax_acc, ax_bytes) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     ax_acc.plot(history["round"], history["accuracy"], marker=".", label=label or None)
     ax_acc.set(xlabel="round", ylabel="test accuracy", ylim=(0, 1))
     ax_bytes.plot(history["round"], history["cum_bytes"] / 1e6, marker=".", label=label or None)
     ax_bytes.set(xlabel="round", ylabel="MB sent (up + down)")
+    for ax in (ax_acc, ax_bytes):  # rounds are counts: integer ticks
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return ax_acc.figure
 
 
@@ -53,7 +56,7 @@ class FederatedExplorer(Explorer):
 
         self.n_clients, self.rounds, self.seed = int(n_clients), int(rounds), int(seed)
         self.draw_figures = draw
-        self.alpha = w.FloatLogSlider(value=alpha, base=10, min=-2, max=2, step=0.25,
+        self.alpha = w.FloatLogSlider(value=alpha, base=10, min=-1, max=2, step=0.25,
                                       description="α", continuous_update=False)
         self.clients_per_round = w.IntSlider(value=min(int(clients_per_round), self.n_clients),
                                              min=1, max=self.n_clients,

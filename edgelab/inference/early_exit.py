@@ -80,9 +80,18 @@ class MultiExitNet(nn.Module):
         return np.array(st, dtype=np.int64), np.array(hd, dtype=np.int64)
 
 
-def digits_branchynet(width: int = 16, seed: int = 0) -> MultiExitNet:
-    """A three-exit CNN for 1×8×8 digits: exits after conv1, after conv2 and at the end."""
+def digits_branchynet(width: int = 16, seed: int = 0, pooled_exits: bool = False) -> MultiExitNet:
+    """A three-exit CNN for 1×8×8 digits: exits after conv1, after conv2 and at the end
+    (BranchyNet, seed 003 §V-C.3, Fig. 14).
+
+    ``pooled_exits=True`` makes both side exits the cascading network's cheap kind: a global
+    max pool (one value per channel) then one linear layer, so that an exit sees less of the
+    input than the exits after it and accuracy rises with depth; by default the first exit
+    pools to 2×2 and the second classifies the full feature map.
+    """
     width = integer_in("width", width, 1, 512)
+    if not isinstance(pooled_exits, (bool, np.bool_)):
+        raise ValueError(f"pooled_exits must be True or False, got {pooled_exits!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         stages = [
@@ -90,11 +99,18 @@ def digits_branchynet(width: int = 16, seed: int = 0) -> MultiExitNet:
             nn.Sequential(nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
             nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 4, 64), nn.ReLU()),
         ]
-        exits = [  # the first exit is deliberately cheap: pool to 2×2, then one linear layer
-            nn.Sequential(nn.MaxPool2d(2), nn.Flatten(), nn.Linear(width * 4, 10)),
-            nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 4, 10)),
-            nn.Linear(64, 10),
-        ]
+        if pooled_exits:  # global max pool, then one linear layer
+            exits = [
+                nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(width, 10)),
+                nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(2 * width, 10)),
+                nn.Linear(64, 10),
+            ]
+        else:  # the first exit is deliberately cheap: pool to 2×2, then one linear layer
+            exits = [
+                nn.Sequential(nn.MaxPool2d(2), nn.Flatten(), nn.Linear(width * 4, 10)),
+                nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 4, 10)),
+                nn.Linear(64, 10),
+            ]
         return MultiExitNet(stages, exits, (1, 8, 8))
 
 
@@ -542,18 +558,26 @@ def plot_edgent(plans: dict[float, EdgentPlan | pd.DataFrame]):  # -> Figure
     """Edgent's chosen exit and accuracy against bandwidth, one line per deadline (§V-C.3);
     each value is a decided :class:`EdgentPlan` or its ``to_frame()``."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), sharex=True)
-    for deadline, plan in plans.items():
+    styles = ("-", "--", ":", "-.")
+    n = len(plans)
+    for k, (deadline, plan) in enumerate(plans.items()):
         df = plan.to_frame() if isinstance(plan, EdgentPlan) else plan
-        lbl = f"deadline {deadline * 1e3:g} ms"
+        lbl = f"deadline {deadline * 1e3:.3g} ms"
         acc = np.where(df["meets_deadline"], df["accuracy"], np.nan)
-        axes[0].semilogx(df["bandwidth_mbps"], df["exit"], drawstyle="steps-mid", label=lbl)
-        axes[1].semilogx(df["bandwidth_mbps"], acc, drawstyle="steps-mid", label=lbl)
-    axes[0].set_ylabel("chosen exit")
-    axes[1].set_ylabel("accuracy (gap: deadline missed)")
+        # lines that coincide stay visible: each deadline its own dash and a small offset
+        off = 0.06 * (k - (n - 1) / 2)
+        kw = dict(drawstyle="steps-mid", ls=styles[k % len(styles)], lw=1.8, label=lbl)
+        axes[0].semilogx(df["bandwidth_mbps"], df["exit"] + off, **kw)
+        axes[1].semilogx(df["bandwidth_mbps"], acc, **kw)
+    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].set_ylabel("chosen exit (index)")
+    axes[1].set_ylabel("accuracy of the chosen exit\n(gap: deadline missed)")
     for ax in axes:
         ax.set_xlabel("bandwidth (Mbit/s)")
+    axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     return fig

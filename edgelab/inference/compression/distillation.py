@@ -23,8 +23,10 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
     """Hinton et al.'s loss: softened KL to the teacher, weighted ``alpha``, plus cross-entropy
     on the labels (seed 003 §V-C.1)."""
     t = temperature
-    soft = F.kl_div(F.log_softmax(student_logits / t, dim=1), F.softmax(teacher_logits / t, dim=1),
-                    reduction="batchmean") * t * t
+    # Both sides in log space: the KL of two equal distributions is exactly 0, not rounding noise
+    # scaled by t².
+    soft = F.kl_div(F.log_softmax(student_logits / t, dim=1), F.log_softmax(teacher_logits / t, dim=1),
+                    reduction="batchmean", log_target=True) * t * t
     return alpha * soft + (1.0 - alpha) * F.cross_entropy(student_logits, labels)
 
 

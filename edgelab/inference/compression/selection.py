@@ -51,9 +51,10 @@ def energy_pj() -> dict[str, float]:
     return {str(o): float(e) for o, e in zip(df["op"], df["energy_pj"], strict=True)}
 
 
-def layer_energy(model: nn.Module, example: torch.Tensor) -> pd.Series:
-    """Modelled fp32 joules of one inference per conv and linear layer, by layer name (chapter
-    02's operation-energy model; seed 003 §V-C.1)."""
+def _energy_terms(model: nn.Module, example: torch.Tensor
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-layer arithmetic, SRAM and DRAM joules of a batch (chapter 02's model), with the
+    profile table and the mask of weighted (conv/linear) layers."""
     t = profile(model, example).table
     macs = t["macs"].to_numpy(np.float64)
     other = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
@@ -61,6 +62,13 @@ def layer_energy(model: nn.Module, example: torch.Tensor) -> pd.Series:
     ar, sr, dr = op_energy(macs, other, t["weight_bytes"].to_numpy(np.float64),
                            (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64),
                            weighted, float(example.shape[0]), 2.0, energy_pj())
+    return t, weighted, ar, sr, dr
+
+
+def layer_energy(model: nn.Module, example: torch.Tensor) -> pd.Series:
+    """Modelled fp32 joules of one inference per conv and linear layer, by layer name (chapter
+    02's operation-energy model; seed 003 §V-C.1)."""
+    t, weighted, ar, sr, dr = _energy_terms(model, example)
     e = pd.Series((ar + sr + dr) / example.shape[0], index=t["layer"].to_numpy(), name="energy_j")
     return e[weighted]
 
@@ -73,13 +81,7 @@ def model_energy(model: nn.Module, example: torch.Tensor, precision: str = "fp32
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    t = profile(model, example).table
-    macs = t["macs"].to_numpy(np.float64)
-    other = np.maximum(t["flops"].to_numpy(np.float64) - 2.0 * macs, 0.0)
-    weighted = t["family"].isin(["conv", "dwconv", "linear"]).to_numpy()
-    ar, sr, dr = op_energy(macs, other, t["weight_bytes"].to_numpy(np.float64),
-                           (t["input_bytes"] + t["output_bytes"]).to_numpy(np.float64),
-                           weighted, float(example.shape[0]), 2.0, energy_pj())
+    _, _, ar, sr, dr = _energy_terms(model, example)
     scale = 0.25 if precision == "int8" else 1.0
     return float(ar.sum() + scale * (sr.sum() + dr.sum())) / example.shape[0]
 
