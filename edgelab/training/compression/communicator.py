@@ -76,14 +76,12 @@ class Communicator:
             why = c.memory_note or f"it works with {', '.join(map(repr, c.memories))}"
             raise ValueError(f"memory {m.name!r} cannot be used with compressor {c.name!r}: {why}")
 
-    def exchange(self, grads: torch.Tensor, *, rows: torch.Tensor | np.ndarray | None = None,
-                 step: int = 0, weights: torch.Tensor | np.ndarray | None = None) -> Exchange:
-        """Compensate, compress, decompress, update the memory, aggregate (seed 003 §IV-C.3).
-
-        ``grads`` is ``(clients, n)`` (or ``(n,)``); ``rows`` the clients' ids (their memory rows,
-        and the seed of per-client noise), default ``0..R−1``; ``weights`` the aggregation
-        weights (default equal).
-        """
+    def transmit(self, grads: torch.Tensor, *, rows: torch.Tensor | np.ndarray | None = None,
+                 step: int = 0) -> tuple[torch.Tensor, Encoded, tuple[float, float, float]]:
+        """One round's upload without the server's merge (seed 003 §IV-C.3): compensate,
+        compress, decompress, update the memory. Returns the decompressed rows, the message and
+        host seconds (compress, decompress, memory). A batch may be any subset of the clients
+        (the engine sends large rounds in chunks of rows)."""
         g = as_rows(grads)
         ids = client_rows(rows, g.shape[0])
         t0 = time.perf_counter()
@@ -95,9 +93,19 @@ class Communicator:
         t3 = time.perf_counter()
         self.memory.update(p, dense, ids, msg)
         t4 = time.perf_counter()
+        return dense, msg, (t2 - t1, t3 - t2, (t1 - t0) + (t4 - t3))
+
+    def exchange(self, grads: torch.Tensor, *, rows: torch.Tensor | np.ndarray | None = None,
+                 step: int = 0, weights: torch.Tensor | np.ndarray | None = None) -> Exchange:
+        """Compensate, compress, decompress, update the memory, aggregate (seed 003 §IV-C.3).
+
+        ``grads`` is ``(clients, n)`` (or ``(n,)``); ``rows`` the clients' ids (their memory rows,
+        and the seed of per-client noise), default ``0..R−1``; ``weights`` the aggregation
+        weights (default equal).
+        """
+        dense, msg, (c_s, d_s, m_s) = self.transmit(grads, rows=rows, step=step)
         w = None if weights is None else torch.as_tensor(np.asarray(weights), dtype=torch.float32)
-        return Exchange(self.compressor.aggregate(dense, w), dense, msg, t2 - t1, t3 - t2,
-                        (t1 - t0) + (t4 - t3))
+        return Exchange(self.compressor.aggregate(dense, w), dense, msg, c_s, d_s, m_s)
 
 
 def _build(kind: str, table: dict[str, type], name: str, params: dict[str, Any]) -> Any:
