@@ -83,9 +83,15 @@ def cmd_bench_fedavg(args: argparse.Namespace) -> int:
         positive("--child-timeout-s", args.child_timeout_s)
         emit(scale_table(args), args.format)
         return 0
+    comm = None
+    if args.compressor == "topk":
+        from edgelab.training.compression import make_communicator
+
+        comm = make_communicator("topk", "residual", density=args.density)
     res = run_fedavg_bench(args.engine, args.clients, args.rounds, args.seed,
                            threads=threads if threads > 0 else None, compressor=args.compressor,
-                           density=args.density, data=args.data, memory_budget_mb=budget)
+                           density=args.density, data=args.data, memory_budget_mb=budget,
+                           communicator=comm)
     emit(res, args.format)
     return 0
 

@@ -23,6 +23,7 @@ import datetime
 import queue
 import socket
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,8 @@ from edgelab._validate import choice, integer_in, positive
 from edgelab.training.compression.communicator import Communicator, make_communicator
 from edgelab.training.compression.message import Encoded, as_rows
 
-__all__ = ["gloo_exchange", "run_gloo", "to_bytes", "from_bytes", "DDP_HOOKS", "run_ddp",
-           "powersgd_bytes"]
+__all__ = ["gloo_exchange", "run_gloo", "run_gloo_configs", "to_bytes", "from_bytes", "DDP_HOOKS",
+           "run_ddp", "run_sgd", "powersgd_bytes", "SGD_LR"]
 
 
 def to_bytes(msg: Encoded) -> tuple[torch.Tensor, list[int]]:
@@ -98,18 +99,50 @@ def _free_port() -> int:
 
 
 def _worker(rank: int, world: int, port: int, timeout_s: float, grads: torch.Tensor,
-            compressor: str, memory: str, params: dict[str, Any], out: Any) -> None:
+            configs: list[tuple[str, str, dict[str, Any]]], out: Any) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=world, timeout=datetime.timedelta(seconds=timeout_s))
     try:
-        comm = make_communicator(compressor, memory, **params)
-        res = [gloo_exchange(comm, grads[rank, s], step=s) for s in range(grads.shape[1])]
-        out.put((rank, torch.stack([r["update"] for r in res]).numpy(),
-                 [r["payload_bytes"] for r in res], [r["message_bytes"] for r in res],
-                 [r["header_bytes"] for r in res]))
+        per_config = []
+        for compressor, memory, params in configs:
+            comm = make_communicator(compressor, memory, **params)
+            res = [gloo_exchange(comm, grads[rank, s], step=s) for s in range(grads.shape[1])]
+            per_config.append((torch.stack([r["update"] for r in res]).numpy(),
+                               [r["payload_bytes"] for r in res], [r["message_bytes"] for r in res],
+                               [r["header_bytes"] for r in res]))
+        out.put((rank, per_config))
     finally:
         dist.destroy_process_group()
+
+
+def run_gloo_configs(grads: torch.Tensor, configs: Sequence[tuple[str, str, dict[str, Any]]], *,
+                     timeout_s: float = 30.0) -> list[dict[str, np.ndarray]]:
+    """:func:`run_gloo` for several ``(compressor, memory, params)`` configurations, one after
+    the other in one group of processes (one spawn; seed 003 §IV-C.3). One result per
+    configuration, in order."""
+    if grads.dim() != 3:
+        raise ValueError(f"grads must be (workers, rounds, n), got shape {tuple(grads.shape)}")
+    world = integer_in("workers", grads.shape[0], 1, 64)
+    t = positive("timeout_s", timeout_s)
+    todo = [(c, m, dict(p)) for c, m, p in configs]
+    if not todo:
+        raise ValueError("configs must name at least one (compressor, memory, params)")
+    for c, m, p in todo:
+        make_communicator(c, m, **p)  # bad names fail here, not in a child
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    port = _free_port()
+    procs = [ctx.Process(target=_worker, args=(r, world, port, t, grads.detach().float(), todo, out),
+                         daemon=True) for r in range(world)]
+    for pr in procs:
+        pr.start()
+    rows = _collect(procs, out, world, t * len(todo))
+    return [{"updates": np.stack([r[1][i][0] for r in rows]),
+             "payload_bytes": np.array([r[1][i][1] for r in rows], dtype=np.int64),
+             "message_bytes": np.array([r[1][i][2] for r in rows], dtype=np.int64),
+             "header_bytes": np.array([r[1][i][3] for r in rows], dtype=np.int64)}
+            for i in range(len(todo))]
 
 
 def run_gloo(grads: torch.Tensor, compressor: str, memory: str = "auto", *,
@@ -122,28 +155,13 @@ def run_gloo(grads: torch.Tensor, compressor: str, memory: str = "auto", *,
     ``(world, rounds, n)``, and ``payload_bytes``, ``message_bytes``, ``header_bytes``
     ``(world, rounds)``.
     """
-    if grads.dim() != 3:
-        raise ValueError(f"grads must be (workers, rounds, n), got shape {tuple(grads.shape)}")
-    world = integer_in("workers", grads.shape[0], 1, 64)
-    t = positive("timeout_s", timeout_s)
-    make_communicator(compressor, memory, **params)  # bad names fail here, not in a child
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    port = _free_port()
-    procs = [ctx.Process(target=_worker,
-                         args=(r, world, port, t, grads.detach().float(), compressor, memory,
-                               params, out), daemon=True) for r in range(world)]
-    for pr in procs:
-        pr.start()
-    rows = _collect(procs, out, world, t)
-    return {"updates": np.stack([r[1] for r in rows]),
-            "payload_bytes": np.array([r[2] for r in rows], dtype=np.int64),
-            "message_bytes": np.array([r[3] for r in rows], dtype=np.int64),
-            "header_bytes": np.array([r[4] for r in rows], dtype=np.int64)}
+    return run_gloo_configs(grads, [(compressor, memory, params)], timeout_s=timeout_s)[0]
 
 
 #: torch's DDP communication hooks, the production baseline (seed 003 §IV-C.3).
 DDP_HOOKS = ("allreduce", "fp16", "powersgd")
+#: The learning rate of :func:`run_sgd`'s workers.
+SGD_LR = 0.05
 
 
 def powersgd_bytes(shapes: list[tuple[int, ...]], rank: int = 1,
@@ -167,52 +185,99 @@ def powersgd_bytes(shapes: list[tuple[int, ...]], rank: int = 1,
     return 4 * total
 
 
-def _ddp_worker(rank: int, world: int, port: int, timeout_s: float, hook: str, steps: int,
-                model_name: str, power_rank: int, seed: int, out: Any) -> None:
+def _batches(seed: int, rank: int, steps: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Worker ``rank``'s seeded synthetic batches: 32 inputs of digits' 64 pixels, 10 classes
+    (no data set is needed to count bytes) (seed 003 §IV-C.3)."""
+    gen = torch.Generator().manual_seed(seed * 1000 + rank)
+    return [(torch.randn(32, 64, generator=gen), torch.randint(0, 10, (32,), generator=gen))
+            for _ in range(steps)]
+
+
+def _ddp_run(hook: str, batches: list, model_name: str, power_rank: int, seed: int,
+             counted: list[int]) -> tuple[list[int], np.ndarray, list[tuple[int, ...]]]:
     from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
     from torch.distributed.algorithms.ddp_comm_hooks import powerSGD_hook as psgd
     from torch.nn.parallel import DistributedDataParallel
 
     from edgelab.models import build
 
+    model = DistributedDataParallel(build(model_name, seed=seed))
+    if hook == "allreduce":
+        model.register_comm_hook(None, default_hooks.allreduce_hook)
+    elif hook == "fp16":
+        model.register_comm_hook(None, default_hooks.fp16_compress_hook)
+    else:
+        state = psgd.PowerSGDState(process_group=None, matrix_approximation_rank=power_rank,
+                                   start_powerSGD_iter=2)
+        model.register_comm_hook(state, psgd.powerSGD_hook)
+    opt = torch.optim.SGD(model.parameters(), lr=SGD_LR)
+    per_step = []
+    for x, y in batches:
+        before = counted[0]
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        per_step.append(counted[0] - before)
+    flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy()
+    return per_step, flat, [tuple(p.shape) for p in model.parameters()]
+
+
+def _compressed_run(config: tuple[str, str, dict[str, Any]], batches: list, model_name: str,
+                    seed: int, counted: list[int]) -> tuple[list[int], np.ndarray,
+                                                            list[tuple[int, ...]], list[int]]:
+    from edgelab.models import build
+
+    model = build(model_name, seed=seed)
+    comm = make_communicator(config[0], config[1], **config[2])
+    params = list(model.parameters())
+    per_step, accounted = [], []
+    for step, (x, y) in enumerate(batches):
+        before = counted[0]
+        grads = torch.autograd.grad(torch.nn.functional.cross_entropy(model(x), y), params)
+        res = gloo_exchange(comm, torch.cat([g.reshape(-1) for g in grads]), step=step)
+        with torch.no_grad():
+            at = 0
+            for p in params:
+                p.sub_(SGD_LR * res["update"][at:at + p.numel()].view_as(p))
+                at += p.numel()
+        per_step.append(counted[0] - before - res["header_bytes"])
+        accounted.append(res["message_bytes"])
+    flat = torch.cat([p.detach().reshape(-1) for p in params]).numpy()
+    return per_step, flat, [tuple(p.shape) for p in params], accounted
+
+
+def _sgd_worker(rank: int, world: int, port: int, timeout_s: float, methods: list, steps: int,
+                model_name: str, power_rank: int, seed: int, out: Any) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=world, timeout=datetime.timedelta(seconds=timeout_s))
     counted = [0]
-    original = dist.all_reduce
+    all_reduce, all_gather = dist.all_reduce, dist.all_gather
 
     def counting_all_reduce(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         """``all_reduce`` that first adds the tensor's bytes to the count (seed 003 §IV-C.3)."""
         counted[0] += tensor.numel() * tensor.element_size()
-        return original(tensor, *args, **kwargs)
+        return all_reduce(tensor, *args, **kwargs)
+
+    def counting_all_gather(tensors: list[torch.Tensor], tensor: torch.Tensor, *args: Any,
+                            **kwargs: Any) -> Any:
+        """``all_gather`` that first adds this worker's tensor's bytes (seed 003 §IV-C.3)."""
+        counted[0] += tensor.numel() * tensor.element_size()
+        return all_gather(tensors, tensor, *args, **kwargs)
 
     dist.all_reduce = counting_all_reduce  # type: ignore[assignment]  # this process only
+    dist.all_gather = counting_all_gather  # type: ignore[assignment]
     try:
-        model = DistributedDataParallel(build(model_name, seed=seed))
-        if hook == "allreduce":
-            model.register_comm_hook(None, default_hooks.allreduce_hook)
-        elif hook == "fp16":
-            model.register_comm_hook(None, default_hooks.fp16_compress_hook)
-        else:
-            state = psgd.PowerSGDState(process_group=None, matrix_approximation_rank=power_rank,
-                                       start_powerSGD_iter=2)
-            model.register_comm_hook(state, psgd.powerSGD_hook)
-        opt = torch.optim.SGD(model.parameters(), lr=0.05)
-        gen = torch.Generator().manual_seed(seed * 1000 + rank)
-        per_step = []
-        for _ in range(steps):
-            x = torch.randn(32, 64, generator=gen)  # seeded synthetic inputs (digits' 64 pixels)
-            y = torch.randint(0, 10, (32,), generator=gen)
-            before = counted[0]
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(x), y).backward()
-            opt.step()
-            per_step.append(counted[0] - before)
-        flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy()
-        shapes = [tuple(p.shape) for p in model.parameters()]
-        out.put((rank, per_step, flat, shapes))
+        batches = _batches(seed, rank, steps)
+        res = []
+        for m in methods:
+            if isinstance(m, str):
+                res.append((*_ddp_run(m, batches, model_name, power_rank, seed, counted), None))
+            else:
+                res.append(_compressed_run(m, batches, model_name, seed, counted))
+        out.put((rank, res))
     finally:
-        dist.all_reduce = original  # type: ignore[assignment]
+        dist.all_reduce, dist.all_gather = all_reduce, all_gather  # type: ignore[assignment]
         dist.destroy_process_group()
 
 
@@ -241,6 +306,64 @@ def _collect(procs: list[Any], out: Any, world: int, t: float) -> list[Any]:
     return rows
 
 
+def run_sgd(methods: Sequence[str | tuple[str, str, dict[str, Any]]], *, workers: int = 2,
+            steps: int = 4, model: str = "digits_mlp", power_rank: int = 1, seed: int = 0,
+            timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """Distributed SGD among ``workers`` local processes on gloo, one method after the other in
+    one group (one spawn), with the bytes each worker hands to the collectives counted
+    (seed 003 §IV-C.3).
+
+    A method is a DDP hook name (:data:`DDP_HOOKS`: ``allreduce`` float32, ``fp16``
+    (``fp16_compress_hook``), ``powersgd`` (``powerSGD_hook``, rank ``power_rank``, dense for
+    the first two steps as the hook requires)), or a ``(compressor, memory, params)`` triple:
+    plain SGD whose gradient goes through :func:`gloo_exchange` (e.g. ``("topk", "residual",
+    {"density": 0.01})``, top-k with error feedback, all-gathered). Every method starts from the
+    same seeded zoo ``model`` and takes ``steps`` SGD steps (lr 0.05) on the same seeded
+    synthetic 64-feature batches of 32 per worker. One result per method: ``bytes``
+    ``(workers, steps)`` handed to ``all_reduce`` / ``all_gather`` (the compressed methods'
+    length headers not included), ``accounted`` (the compressor's own count, compressed methods
+    only, else None), the final ``params`` ``(workers, P)`` and the parameter ``shapes``.
+    """
+    from edgelab.training.compression.communicator import COMPRESSORS
+
+    world = integer_in("workers", workers, 1, 64)
+    n_steps = integer_in("steps", steps, 1, 10**6)
+    integer_in("power_rank", power_rank, 1, 10**6)
+    t = positive("timeout_s", timeout_s)
+    todo: list[Any] = []
+    for m in methods:
+        if isinstance(m, str):
+            if m not in DDP_HOOKS and m in COMPRESSORS:
+                raise ValueError(f"method {m!r} is a compressor: pass (compressor, memory, params), "
+                                 f"e.g. ({m!r}, 'auto', {{}})")
+            choice("hook", m, DDP_HOOKS)
+            todo.append(m)
+        else:
+            c, mem, p = m
+            make_communicator(c, mem, **p)  # bad names fail here, not in a child
+            todo.append((c, mem, dict(p)))
+    if not todo:
+        raise ValueError("methods must name at least one DDP hook or compressor")
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    port = _free_port()
+    procs = [ctx.Process(target=_sgd_worker, args=(r, world, port, t, todo, n_steps, model,
+                                                   power_rank, seed, out), daemon=True)
+             for r in range(world)]
+    for pr in procs:
+        pr.start()
+    rows = _collect(procs, out, world, t * len(todo))
+    results = []
+    for i in range(len(todo)):
+        acc = rows[0][1][i][3]
+        results.append({"bytes": np.array([r[1][i][0] for r in rows], dtype=np.int64),
+                        "accounted": None if acc is None else np.array(
+                            [r[1][i][3] for r in rows], dtype=np.int64),
+                        "params": np.stack([r[1][i][1] for r in rows]),
+                        "shapes": rows[0][1][i][2]})
+    return results
+
+
 def run_ddp(hook: str, *, workers: int = 2, steps: int = 4, model: str = "digits_mlp",
             power_rank: int = 1, seed: int = 0, timeout_s: float = 30.0) -> dict[str, Any]:
     """Train a zoo model for ``steps`` DDP steps on gloo with one of torch's communication hooks
@@ -250,21 +373,9 @@ def run_ddp(hook: str, *, workers: int = 2, steps: int = 4, model: str = "digits
     (``powerSGD_hook``, rank ``power_rank``, dense for the first two steps as the hook requires).
     Inputs are seeded synthetic 64-feature batches of 32 per worker (no data set is needed to
     count bytes). Returns ``bytes`` ``(workers, steps)``, the final ``params`` of each worker
-    ``(workers, P)`` and the parameter ``shapes``.
+    ``(workers, P)`` and the parameter ``shapes``. :func:`run_sgd` runs several in one spawn.
     """
     choice("hook", hook, DDP_HOOKS)
-    world = integer_in("workers", workers, 1, 64)
-    n_steps = integer_in("steps", steps, 1, 10**6)
-    integer_in("power_rank", power_rank, 1, 10**6)
-    t = positive("timeout_s", timeout_s)
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    port = _free_port()
-    procs = [ctx.Process(target=_ddp_worker, args=(r, world, port, t, hook, n_steps, model,
-                                                   power_rank, seed, out), daemon=True)
-             for r in range(world)]
-    for pr in procs:
-        pr.start()
-    rows = _collect(procs, out, world, t)
-    return {"bytes": np.array([r[1] for r in rows], dtype=np.int64),
-            "params": np.stack([r[2] for r in rows]), "shapes": rows[0][3]}
+    r = run_sgd([hook], workers=workers, steps=steps, model=model, power_rank=power_rank,
+                seed=seed, timeout_s=timeout_s)[0]
+    return {"bytes": r["bytes"], "params": r["params"], "shapes": r["shapes"]}

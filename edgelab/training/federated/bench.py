@@ -91,7 +91,7 @@ def synthetic_federation(clients: int, seed: int = 0, per_client: int = SYNTHETI
 def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 20, seed: int = 0,
                      threads: int | None = 1, *, compressor: str = "none", density: float = 0.01,
                      data: str = "auto", memory_budget_mb: float | None = 256.0,
-                     ) -> dict[str, Any]:
+                     communicator: Any = None) -> dict[str, Any]:
     """Run the benchmark workload; returns ``ms_per_client_round`` (warm: rounds after the
     first), ``wall_s`` (this call, data loading included), ``accuracy``, ``peak_rss_mb`` (this
     process) and the settings (seed 003 §IV-C.1). ``threads`` sets ``torch.set_num_threads``
@@ -102,6 +102,9 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
     only); ``bytes_up_per_client_round`` is then exact. ``data`` is ``auto`` (digits up to
     :data:`DIGITS_MAX_CLIENTS` clients, else synthetic), ``digits`` or ``synthetic``.
     ``memory_budget_mb`` bounds the batched engine's stacked tensors (it chunks clients).
+    ``communicator`` is the top-k communicator to use (``make_communicator("topk", "residual",
+    density=density)``, built by the caller: the compression package builds on this one); it is
+    required with ``compressor="topk"``, and its compressor and density must match.
     """
     choice("engine", engine, BENCH_ENGINES)
     clients = integer_in("clients", clients, 1, 100_000)
@@ -133,7 +136,6 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
         return {"ms_per_client_round": r.ms_per_client_round, "wall_s": time.perf_counter() - t0,
                 "accuracy": r.accuracy[-1], "ms_per_client_round_all": r.ms_per_client_round,
                 "train_s": r.rounds_s, "peak_rss_mb": peak_rss_mb(), "data": kind, **settings}
-    from edgelab.training.compression import make_communicator
     from edgelab.training.federated.core import ClientConfig
     from edgelab.training.federated.engine import Federation, simulate
     from edgelab.training.federated.strategies import FedAvg
@@ -145,7 +147,12 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
         settings.update({"standardize": False, "samples_per_client": SYNTHETIC_PER_CLIENT})
     comm = None
     if compressor == "topk":
-        comm = make_communicator("topk", "residual", density=dens)
+        comm = communicator
+        c = getattr(comm, "compressor", None)
+        if (getattr(c, "name", None) != "topk" or getattr(c, "density", None) != dens
+                or getattr(getattr(comm, "memory", None), "name", None) != "residual"):
+            raise ValueError(f"compressor 'topk' needs communicator=make_communicator('topk', "
+                             f"'residual', density={dens!r})")
         settings.update({"compressor": "topk", "memory": "residual", "density": dens})
     res = simulate(fed, FedAvg(fraction=1.0), ClientConfig(lr=0.05, epochs=1, batch_size=10),
                    rounds, seed=seed, engine=engine, eval_every=rounds, compression=comm,
