@@ -5,8 +5,9 @@
         [--rounds 5] [--no-scale]
 
 1. Batched: the FedAvg benchmark workload (digits, 100 Dirichlet(0.5) clients, 20 rounds, MLP
-   64-64-10, C=1, E=1, B=10, lr 0.05) with and without top-k (density 0.01) + error feedback,
-   each a fresh ``edgelab bench fedavg`` process, best of ``--repeats``. Target: ms per
+   64-64-10, C=1, E=1, B=10, lr 0.05) without compression, with top-k (density 0.01) + error
+   feedback and with QSGD (s=4), each a fresh ``edgelab bench fedavg`` process, best of
+   ``--repeats``; compression and decompression milliseconds beside the bytes. Target: ms per
    client-round with top-k + EF at most 2× uncompressed.
 2. Scale: ``edgelab bench fedavg --clients N --rounds R`` (four fresh processes: 100 and N
    clients, without and with top-k + EF, on seeded synthetic data past 143 clients). Targets:
@@ -45,7 +46,7 @@ def main() -> int:
     args = ap.parse_args()
 
     best = {}
-    for comp in ("none", "topk"):
+    for comp in ("none", "topk", "qsgd"):
         runs = [bench("--compressor", comp) for _ in range(args.repeats)]
         best[comp] = min(runs, key=lambda r: r["ms_per_client_round"])
     ratio = best["topk"]["ms_per_client_round"] / best["none"]["ms_per_client_round"]
@@ -56,6 +57,10 @@ def main() -> int:
     t = best["topk"]
     print(f"  top-k compress / decompress / memory: {t['compress_ms_per_client_round']:.4f} / "
           f"{t['decompress_ms_per_client_round']:.4f} / {t['memory_ms_per_client_round']:.4f} ms")
+    q = best["qsgd"]
+    print(f"  QSGD (s=4) compress / decompress: {q['compress_ms_per_client_round']:.4f} / "
+          f"{q['decompress_ms_per_client_round']:.4f} ms; its run / uncompressed per client-round "
+          f"= {q['ms_per_client_round'] / best['none']['ms_per_client_round']:.2f}x")
     checks = [(f"top-k + EF / uncompressed per client-round = {ratio:.2f}x <= 2x", ratio <= 2.0)]
     if not args.no_scale:
         rows = bench("--clients", str(args.clients), "--rounds", str(args.rounds))

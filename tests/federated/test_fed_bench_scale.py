@@ -63,8 +63,13 @@ def test_cli_single_run_and_bad_input():
     assert code == 0
     d = json.loads(out)
     assert d["data"] == "synthetic" and d["clients"] == 150 and "peak_rss_mb" in d
+    code, out, _ = run("bench", "fedavg", "--clients", "10", "--rounds", "2", "--compressor",
+                       "qsgd", "--levels", "2", "--format", "json")
+    d = json.loads(out)
+    assert code == 0 and d["compressor"] == "qsgd" and d["s"] == 2 and d["data"] == "digits"
+    assert d["bytes_up_per_client_round"] == 4 + math.ceil(4810 * 3 / 8)  # norm + 3-bit codes
     for bad in (["--density", "0"], ["--density", "1.5"], ["--memory-budget-mb", "0"],
-                ["--engine", "sequential"]):
+                ["--engine", "sequential"], ["--compressor", "qsgd", "--levels", "0"]):
         code, _, err = run("bench", "fedavg", "--clients", "5", "--rounds", "1", "--no-scale",
                            "--compressor", "topk", *bad)
         assert code == 2 and len(err.strip().splitlines()) == 1, (bad, err)
@@ -74,7 +79,7 @@ def test_scale_table_rows_and_ratios(monkeypatch):
     """The four runs, without spawning: ratios are per compression, to its 100-client run."""
     ms = {(100, "none"): 0.2, (10_000, "none"): 0.25, (100, "topk"): 0.3, (10_000, "topk"): 0.33}
 
-    def fake(args, clients, compressor, data):
+    def fake(args, clients, compressor, data, rounds):
         return {"ms_per_client_round": ms[clients, compressor], "data": data,
                 "peak_rss_mb": 400.0 + clients / 100, "accuracy": 0.5,
                 "bytes_up_per_client_round": 1.0, "wall_s": 1.0}
@@ -83,6 +88,7 @@ def test_scale_table_rows_and_ratios(monkeypatch):
     args = argparse.Namespace(clients=10_000, rounds=5, data="auto")
     t = cli_bench.scale_table(args)
     assert t["clients"].tolist() == [100, 10_000, 100, 10_000]
+    assert t["rounds"].tolist() == [20, 5, 20, 5]  # the reference runs the workload's 20
     assert (t["data"] == "synthetic").all()
     assert t["ratio_to_reference"].round(6).tolist() == [1.0, 1.25, 1.0, 1.1]
     assert t["compression"].tolist() == ["none", "none", "top-k + EF", "top-k + EF"]

@@ -27,15 +27,21 @@ from edgelab._validate import choice, integer_in, positive
 
 __all__ = ["BENCH_ENGINES", "BENCH_DATA", "BENCH_COMPRESSORS", "DIGITS_MAX_CLIENTS",
            "SYNTHETIC_PER_CLIENT", "run_fedavg_bench", "synthetic_federation", "peak_rss_mb",
-           "bench_data"]
+           "bench_data", "BENCH_MEMORY_BUDGET_MB"]
 
 BENCH_ENGINES = ("batched", "sequential", "flower")
 BENCH_DATA = ("auto", "digits", "synthetic")
-#: Upload compression the benchmark runs: none, or top-k with residual error feedback.
-BENCH_COMPRESSORS = ("none", "topk")
+#: Upload compression the benchmark runs: none, top-k with residual error feedback, or QSGD
+#: (``levels`` levels, no memory).
+BENCH_COMPRESSORS = ("none", "topk", "qsgd")
 #: Digits' 1 437 training samples give every one of this many clients at least one 10-sample
 #: batch on average.
 DIGITS_MAX_CLIENTS = 143
+#: The benchmark's bound on the batched engine's stacked tensors per pass, MiB. Smaller than the
+#: engine's default (256): at 10 000 clients, passes of a few hundred clients ran faster on the
+#: 2-core development machine than passes of a few thousand (the stack stays nearer the CPU
+#: caches), and peak RSS fell; at 100 digit clients all fit in one pass either way.
+BENCH_MEMORY_BUDGET_MB = 32.0
 #: Synthetic samples per client: digits' training samples per client at 100 clients (1437 // 100).
 SYNTHETIC_PER_CLIENT = 14
 
@@ -90,7 +96,8 @@ def synthetic_federation(clients: int, seed: int = 0, per_client: int = SYNTHETI
 
 def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 20, seed: int = 0,
                      threads: int | None = 1, *, compressor: str = "none", density: float = 0.01,
-                     data: str = "auto", memory_budget_mb: float | None = 256.0,
+                     levels: int = 4,
+                     data: str = "auto", memory_budget_mb: float | None = BENCH_MEMORY_BUDGET_MB,
                      communicator: Any = None) -> dict[str, Any]:
     """Run the benchmark workload; returns ``ms_per_client_round`` (warm: rounds after the
     first), ``wall_s`` (this call, data loading included), ``accuracy``, ``peak_rss_mb`` (this
@@ -98,19 +105,22 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
     (None: leave it).
 
     ``compressor="topk"`` sends each client's update as its top ``density`` share of values and
-    int32 indices, with residual error feedback per client (seed 003 §IV-C.3; batched engine
-    only); ``bytes_up_per_client_round`` is then exact. ``data`` is ``auto`` (digits up to
+    int32 indices, with residual error feedback per client; ``"qsgd"`` quantizes it to
+    ``levels`` levels of its norm (seed 003 §IV-C.3; batched engine only);
+    ``bytes_up_per_client_round`` is then exact, and the compression, decompression and memory
+    milliseconds per client-round are given beside it. ``data`` is ``auto`` (digits up to
     :data:`DIGITS_MAX_CLIENTS` clients, else synthetic), ``digits`` or ``synthetic``.
     ``memory_budget_mb`` bounds the batched engine's stacked tensors (it chunks clients).
-    ``communicator`` is the top-k communicator to use (``make_communicator("topk", "residual",
-    density=density)``, built by the caller: the compression package builds on this one); it is
-    required with ``compressor="topk"``, and its compressor and density must match.
+    ``communicator`` is the communicator to use (``make_communicator("topk", "residual",
+    density=density)`` or ``make_communicator("qsgd", "none", s=levels)``, built by the caller:
+    the compression package builds on this one); required with a compressor, and it must match.
     """
     choice("engine", engine, BENCH_ENGINES)
     clients = integer_in("clients", clients, 1, 100_000)
     rounds = integer_in("rounds", rounds, 1, 100_000)
     seed = integer_in("seed", seed, 0, 2**32 - 1)
     choice("compressor", compressor, BENCH_COMPRESSORS)
+    levels = integer_in("levels", levels, 1, 2**15)
     dens = positive("density", density)
     if dens > 1:
         raise ValueError(f"density must be a fraction in (0, 1], got {density!r}")
@@ -146,14 +156,18 @@ def run_fedavg_bench(engine: str = "batched", clients: int = 100, rounds: int = 
         fed = synthetic_federation(clients, seed)
         settings.update({"standardize": False, "samples_per_client": SYNTHETIC_PER_CLIENT})
     comm = None
-    if compressor == "topk":
+    if compressor != "none":
         comm = communicator
         c = getattr(comm, "compressor", None)
-        if (getattr(c, "name", None) != "topk" or getattr(c, "density", None) != dens
-                or getattr(getattr(comm, "memory", None), "name", None) != "residual"):
-            raise ValueError(f"compressor 'topk' needs communicator=make_communicator('topk', "
-                             f"'residual', density={dens!r})")
-        settings.update({"compressor": "topk", "memory": "residual", "density": dens})
+        want = ({"density": dens, "memory": "residual"} if compressor == "topk"
+                else {"s": levels, "memory": "none"})
+        got = {k: (getattr(getattr(comm, "memory", None), "name", None) if k == "memory"
+                   else getattr(c, k, None)) for k in want}
+        if getattr(c, "name", None) != compressor or got != want:
+            args = ", ".join(f"{k}={v!r}" for k, v in want.items() if k != "memory")
+            raise ValueError(f"compressor {compressor!r} needs communicator=make_communicator("
+                             f"{compressor!r}, {want['memory']!r}, {args})")
+        settings.update({"compressor": compressor, **want})
     res = simulate(fed, FedAvg(fraction=1.0), ClientConfig(lr=0.05, epochs=1, batch_size=10),
                    rounds, seed=seed, engine=engine, eval_every=rounds, compression=comm,
                    memory_budget_mb=memory_budget_mb)
