@@ -137,7 +137,7 @@ def test_dgc_warmup_schedule_values():
     (lambda: TopK(density=0.0), "density must be a finite number > 0"),
     (lambda: TopK(density=1.5), r"density must be a fraction in \(0, 1\]"),
     (lambda: RandomK(density=-0.1), "density must be"),
-    (lambda: DGC(density=2.0), r"final must be a fraction in \(0, 1\]"),
+    (lambda: DGC(density=2.0), r"density must be a fraction in \(0, 1\]"),
     (lambda: TopK(), "give exactly one of k"),
     (lambda: TopK(k=3, density=0.1), "give exactly one of k"),
     (lambda: TopK(k=3, index_dtype="int16"), "index_dtype must be one of int32, smallest"),

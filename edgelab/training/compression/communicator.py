@@ -73,7 +73,11 @@ class Communicator:
     def __post_init__(self) -> None:
         c, m = self.compressor, self.memory
         if m.name not in c.memories:
-            why = c.memory_note or f"it works with {', '.join(map(repr, c.memories))}"
+            why = c.memory_note or (
+                "memory 'dgc' is DGC's momentum correction, local clipping and momentum-factor "
+                "masking, tied to compressor 'dgc' and its warm-up schedule; use 'residual' for "
+                f"error feedback with {c.name!r}" if m.name == "dgc"
+                else f"it works with {', '.join(map(repr, c.memories))}")
             raise ValueError(f"memory {m.name!r} cannot be used with compressor {c.name!r}: {why}")
 
     def transmit(self, grads: torch.Tensor, *, rows: torch.Tensor | np.ndarray | None = None,

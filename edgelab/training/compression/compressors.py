@@ -498,7 +498,9 @@ class DGC(_Base):
         "masking): use memory 'dgc' (or 'none' for its bare sparsifier)")
 
     def __post_init__(self) -> None:
-        dgc_density(0, self.density, self.start_density, self.warmup_epochs)
+        _density("density", self.density)  # named as the caller wrote it, not dgc_density's "final"
+        _density("start_density", self.start_density)
+        integer_in("warmup_epochs", self.warmup_epochs, 0, 10**6)
         integer_in("steps_per_epoch", self.steps_per_epoch, 1, 10**9)
         if self.index_dtype not in INDEX_DTYPES:
             raise ValueError(f"index_dtype must be one of {', '.join(INDEX_DTYPES)}; got "
