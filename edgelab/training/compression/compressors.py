@@ -2,7 +2,7 @@
 
 Each compressor maps a stacked ``(clients × parameters)`` float32 tensor to an
 :class:`~edgelab.training.compression.message.Encoded` message whose size is exact, and back,
-row by row without a Python loop over clients (``torch.topk(dim=1)``, row-wise norms, one bit
+row by row without a Python loop over clients (one ``argpartition`` over all rows, row-wise norms, one bit
 packing for all rows). A 1-D gradient is one row. Following GRACE (Xu et al. 2021) a compressor
 knows nothing of error feedback: that is a :mod:`~edgelab.training.compression.memory`, composed
 with it by :class:`~edgelab.training.compression.communicator.Communicator`.
@@ -47,7 +47,7 @@ from edgelab.training.compression.message import (
 )
 
 __all__ = ["Compressor", "TopK", "RandomK", "Threshold", "QSGD", "SignSGD", "EFSignSGD", "Int8",
-           "FP16", "DGC", "dgc_density", "uniform_hash", "mean_aggregate", "FP16_MAX"]
+           "FP16", "DGC", "dgc_density", "uniform_hash", "mean_aggregate", "FP16_MAX", "topk_indices"]
 
 FP16_MAX = float(torch.finfo(torch.float16).max)
 _M32 = 0xFFFFFFFF
@@ -147,6 +147,22 @@ class _Base:
         return mean_aggregate(dense, weights)
 
 
+def topk_indices(g: torch.Tensor, k: int) -> torch.Tensor:
+    """Column indices ``(rows, k)`` int64 of the ``k`` largest ``|g|`` of every row, in no
+    particular order (seed 003 §IV-C.3: top-k sparsification).
+
+    ``numpy.argpartition`` (introselect, linear per row) on all rows at once: about twice as
+    fast as ``torch.topk`` at the engine's sizes on this CPU (100 × 4 810, k = 49), which is
+    what keeps compressed FedAvg within 2× of uncompressed. On ties it may keep other
+    coordinates than ``torch.topk``; the kept magnitudes are the same.
+    """
+    n = g.shape[1]
+    if k >= n:
+        return torch.arange(n).expand(g.shape[0], n).clone()
+    a = g.detach().abs().numpy()
+    return torch.from_numpy(np.ascontiguousarray(np.argpartition(a, n - k, axis=1)[:, n - k:]))
+
+
 def _sparse_message(name: str, g: torch.Tensor, idx: torch.Tensor, encoding: str,
                     **meta: object) -> Encoded:
     rows, n = g.shape
@@ -188,11 +204,10 @@ class TopK(_Base):
 
     def compress(self, g: torch.Tensor, *, step: int = 0,
                  rows: torch.Tensor | None = None) -> Encoded:
-        """Top-k of every row at once (``torch.topk(dim=1)``) (seed 003 §IV-C.3)."""
+        """Top-k of every row at once (:func:`topk_indices`) (seed 003 §IV-C.3)."""
         g = as_rows(g)
         k = _k_from(self.k, self.density, g.shape[1])
-        idx = g.abs().topk(k, dim=1, sorted=False).indices
-        return _sparse_message(self.name, g, idx, self.index_dtype)
+        return _sparse_message(self.name, g, topk_indices(g, k), self.index_dtype)
 
     def decompress(self, msg: Encoded) -> torch.Tensor:
         """Scatter the values back into zeros (seed 003 §IV-C.3)."""
@@ -518,8 +533,8 @@ class DGC(_Base):
         g = as_rows(g)
         d = self.density_at(step)
         k = _k_from(None, d, g.shape[1])
-        idx = g.abs().topk(k, dim=1, sorted=False).indices
-        return _sparse_message(self.name, g, idx, self.index_dtype, density=d, step=int(step))
+        return _sparse_message(self.name, g, topk_indices(g, k), self.index_dtype, density=d,
+                               step=int(step))
 
     def decompress(self, msg: Encoded) -> torch.Tensor:
         """Scatter the values back into zeros (seed 003 §IV-C.3)."""
