@@ -64,7 +64,7 @@ def main() -> int:
     checks = [(f"top-k + EF / uncompressed per client-round = {ratio:.2f}x <= 2x", ratio <= 2.0)]
     if not args.no_scale:
         rows = bench("--clients", str(args.clients), "--rounds", str(args.rounds))
-        print(f"scale, {args.rounds} rounds:")
+        print(f"scale, {args.rounds} rounds (the 100-client reference: at least 20):")
         for r in rows:
             print(f"  {r['clients']:>6} clients {r['compression']:<11} {r['data']:<9} "
                   f"{r['ms_per_client_round']:.4f} ms/client-round ({r['ratio_to_reference']:.2f}x "
