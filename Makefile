@@ -50,6 +50,7 @@ bench: $(TESTS)
 	$(BIN)/python tests/benchmarks/bench_calibrate.py
 	$(BIN)/python tests/benchmarks/bench_validate.py
 	$(BIN)/python tests/benchmarks/bench_compression.py
+	$(BIN)/python tests/benchmarks/bench_fedavg_compressed.py
 
 clean:
 	rm -rf $(VENV) $(OUT) edgelab-out .pytest_cache .ruff_cache

@@ -19,7 +19,7 @@ def test_bench_fedavg_json_top_level_keys():
 def test_bench_fedavg_table_and_bad_input():
     code, out, _ = run("bench", "fedavg", "--clients", "5", "--rounds", "1")
     assert code == 0 and "ms_per_client_round" in out
-    code, _, err = run("bench", "fedavg", "--clients", "5000")
+    code, _, err = run("bench", "fedavg", "--clients", "5000", "--data", "digits", "--no-scale")
     assert code == 2 and "n_clients" in err and len(err.strip().splitlines()) == 1
     code, _, err = run("bench", "fedavg", "--engine", "tpu")
     assert code == 2

@@ -40,9 +40,13 @@ __all__ = [
     "BatchedTrainer",
     "make_trainer",
     "ENGINES",
+    "DEFAULT_MEMORY_BUDGET_MB",
 ]
 
 ENGINES = ("batched", "sequential")
+#: The batched engine's default budget for one pass's stacked tensors, in MiB (Binder's box has
+#: 2 GB; this leaves room for the data, the model stack and the interpreter).
+DEFAULT_MEMORY_BUDGET_MB = 256.0
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -248,13 +252,23 @@ class BatchedTrainer(_Base):
     ``backend="auto"`` uses hand-written batched matmuls when the model is a Linear/ReLU chain
     (checked numerically against ``functional_call`` once) and ``torch.func`` otherwise;
     ``"func"`` forces ``torch.func`` (seed 003 §IV-C.1, simulation of many clients).
+
+    ``memory_budget_mb`` bounds the stacked tensors of one pass (mini-batch inputs, labels,
+    masks, parameters and gradients); when all sampled clients would not fit, the engine trains
+    them in chunks of clients (most local steps first), each chunk padded to the round's widest
+    batch, which gives the same model as one pass (bit for bit at one torch thread; at several,
+    torch may split a lone client's matmul across threads, equal up to float rounding).
+    ``None`` never chunks.
     """
 
     name = "batched"
 
     def __init__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                 client_indices: Sequence[np.ndarray], backend: str = "auto") -> None:
+                 client_indices: Sequence[np.ndarray], backend: str = "auto",
+                 memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB) -> None:
         super().__init__(model, x, y, client_indices)
+        self.memory_budget_mb = (None if memory_budget_mb is None
+                                 else positive("memory_budget_mb", memory_budget_mb))
         self.x_flat = self.x.reshape(len(self.x), -1)
         self._chain = _linear_chain(model, self.spec) if backend == "auto" else None
         if self._chain is not None and not self._chain_matches():
@@ -331,21 +345,54 @@ class BatchedTrainer(_Base):
         return (self.x_flat if self._chain is not None else self.x)[glob]
 
     # -- public ------------------------------------------------------------------------------
+    def client_bytes(self, steps: int, batch: int) -> int:
+        """Bytes one client takes in a pass of ``steps`` mini-batches of ``batch`` samples: the
+        gathered inputs, labels, indices and mask, plus parameters, gradient and result rows
+        (seed 003 §IV-C.1; what :meth:`chunks` divides the budget by)."""
+        row = self.x_flat.shape[1] * self.x.element_size() + 8 + 8 + 4
+        return int(steps * batch * row + 4 * 4 * self.spec.numel)
+
+    def chunks(self, steps: np.ndarray, batch: int) -> list[np.ndarray]:
+        """Positions into ``steps`` (clients' local step counts), most steps first, cut into
+        consecutive chunks that each fit :attr:`memory_budget_mb` (at least one client per
+        chunk) (seed 003 §IV-C.1)."""
+        order = np.argsort(-np.asarray(steps), kind="stable")
+        if self.memory_budget_mb is None:
+            return [order]
+        budget = self.memory_budget_mb * 2**20
+        out, i = [], 0
+        while i < len(order):
+            per = self.client_bytes(int(steps[order[i]]), batch)  # the chunk's widest client
+            c = max(1, int(budget // per))
+            out.append(order[i:i + c])
+            i += c
+        return out
+
     def train(self, global_flat: torch.Tensor, clients: Sequence[int], cfg: ClientConfig,
               seed: int, rnd: int) -> torch.Tensor:
-        """Run the local update of every client in ``clients`` at once; returns ``(K, P)`` (seed 003 §IV-C.1)."""
+        """Run the local update of every client in ``clients`` at once, in chunks of clients
+        when the budget says so; returns ``(K, P)`` (seed 003 §IV-C.1)."""
         ids = np.asarray(clients, dtype=np.int64)
-        kk = len(ids)
         plans = [client_plan(int(self.sizes[k]), cfg, seed, rnd, int(k)) for k in ids]
         steps = np.array([p.shape[0] for p in plans])
-        order = np.argsort(-steps, kind="stable")  # most steps first: active clients are a prefix
-        s_max, b_max = int(steps.max()), max(p.shape[1] for p in plans)
+        b_max = max(p.shape[1] for p in plans)  # one width for all chunks: same sums as one pass
+        out = torch.empty(len(ids), self.spec.numel)
+        for part in self.chunks(steps, b_max):
+            out[torch.from_numpy(part)] = self._train_rows(global_flat, ids[part],
+                                                           [plans[j] for j in part], b_max, cfg)
+        return out
+
+    def _train_rows(self, global_flat: torch.Tensor, ids: np.ndarray, plans: list[np.ndarray],
+                    b_max: int, cfg: ClientConfig) -> torch.Tensor:
+        """One pass over clients already sorted by steps, most first (active clients are a prefix)."""
+        kk = len(ids)
+        steps = np.array([p.shape[0] for p in plans])
+        s_max = int(steps.max())
         glob = np.zeros((kk, s_max, b_max), dtype=np.int64)
         mask = np.zeros((kk, s_max, b_max), dtype=np.float32)
-        for row, j in enumerate(order):
-            p = plans[j]
+        for row, p in enumerate(plans):
             valid = p >= 0
-            glob[row, :p.shape[0], :p.shape[1]] = np.where(valid, self.client_indices[ids[j]][p], 0)
+            glob[row, :p.shape[0], :p.shape[1]] = np.where(valid, self.client_indices[ids[row]][p], 0)
             mask[row, :p.shape[0], :p.shape[1]] = valid
         g = torch.from_numpy(glob)
         xs, ys, ms = self._inputs(g), self.y[g], torch.from_numpy(mask)
@@ -359,9 +406,7 @@ class BatchedTrainer(_Base):
             if cfg.prox_mu > 0:
                 grad = grad + cfg.prox_mu * (p - g0)
             p.sub_(grad, alpha=cfg.lr)
-        out = torch.empty_like(params)
-        out[torch.from_numpy(order)] = params
-        return out
+        return params
 
     def loss_grad(self, params: torch.Tensor, clients: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Full-local-data loss ``(K,)`` and gradient ``(K, P)`` of each client at ``params[k]`` (seed 003 §IV-C.1)."""
@@ -378,10 +423,13 @@ class BatchedTrainer(_Base):
 
 
 def make_trainer(engine: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                 client_indices: Sequence[np.ndarray]) -> SequentialTrainer | BatchedTrainer:
-    """The trainer for ``engine`` (``"batched"`` or ``"sequential"``) (seed 003 §IV-C.1)."""
+                 client_indices: Sequence[np.ndarray],
+                 memory_budget_mb: float | None = DEFAULT_MEMORY_BUDGET_MB,
+                 ) -> SequentialTrainer | BatchedTrainer:
+    """The trainer for ``engine`` (``"batched"`` or ``"sequential"``); ``memory_budget_mb``
+    bounds the batched engine's stacked tensors per pass (seed 003 §IV-C.1)."""
     if engine == "batched":
-        return BatchedTrainer(model, x, y, client_indices)
+        return BatchedTrainer(model, x, y, client_indices, memory_budget_mb=memory_budget_mb)
     if engine == "sequential":
         return SequentialTrainer(model, x, y, client_indices)
     raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}")

@@ -16,6 +16,7 @@ Models travel as flat float32 vectors: ``(P,)`` for the global model, ``(K, P)``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,8 +145,12 @@ class SSGD(Strategy):
         check_fraction("upload_fraction", self.upload_fraction)
 
     def n_shared(self, n_params: int) -> int:
-        """Parameters each client shares per round: ⌈upload_fraction × P⌉ (seed 003 §IV-C.1)."""
-        return max(1, int(np.ceil(self.upload_fraction * n_params)))
+        """Parameters each client shares per round: ⌈upload_fraction × P⌉ (seed 003 §IV-C.1).
+
+        The product is rounded to 9 decimals before the ceiling: in floats 0.07 × 100 is
+        7.000000000000001, which must share 7 parameters, not 8.
+        """
+        return max(1, math.ceil(round(self.upload_fraction * n_params, 9)))
 
     def aggregate(self, global_flat: torch.Tensor, local: torch.Tensor,
                   sizes: np.ndarray) -> torch.Tensor:
