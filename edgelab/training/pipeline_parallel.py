@@ -42,7 +42,7 @@ from edgelab.hardware.profile import Profile, profile_model
 __all__ = [
     "TRAIN_FACTOR", "SCHEDULES", "StagePlan", "ScheduleResult", "stage_costs", "partition_stages",
     "partition_brute_force", "bubble_fraction", "simulate_schedule", "speedups",
-    "stashed_training", "staleness_sweep",
+    "stashed_training", "staleness_sweep", "plot_schedule",
 ]
 
 #: Forward + backward ≈ 3 × forward (backward ≈ 2 × forward), as the federated system model counts.
@@ -389,19 +389,33 @@ def stashed_training(n_stages: int, *, staleness: str = "pipedream", epochs: int
     history = [current]  # history[-1 - d]: the weights d updates ago
     g = torch.Generator().manual_seed(seed)
     loss_fn = torch.nn.CrossEntropyLoss()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: one thread is fastest and the same on every machine
+    try:
+        current = _stash_loop(net, names, delay, history, xtr, ytr, epochs, micro_batch, lr, g, loss_fn)
+    finally:
+        torch.set_num_threads(threads)
+    with torch.no_grad():
+        acc = (functional_call(net, current, (xte,)).argmax(1) == yte).float().mean().item()
+    return {"n_stages": float(S), "max_delay": float(max(delay.values())), "accuracy": float(acc)}
+
+
+def _stash_loop(net, names, delay, history, xtr, ytr, epochs, micro_batch, lr, g, loss_fn):
+    import torch
+    from torch.func import functional_call
+
+    keep = max(delay.values()) + 1
     for _ in range(epochs):
         perm = torch.randperm(len(xtr), generator=g)
         for i in range(0, len(xtr), micro_batch):
             idx = perm[i:i + micro_batch]
-            stash = {n: history[-1 - min(delay[n], len(history) - 1)][n].clone().requires_grad_(True)
+            stash = {n: history[-1 - min(delay[n], len(history) - 1)][n].detach().requires_grad_(True)
                      for n in names}
             loss = loss_fn(functional_call(net, stash, (xtr[idx],)), ytr[idx])
             grads = torch.autograd.grad(loss, [stash[n] for n in names])
-            current = {n: history[-1][n] - lr * gr for n, gr in zip(names, grads)}
-            history = (history + [current])[-(max(delay.values()) + 1):]
-    with torch.no_grad():
-        acc = (functional_call(net, history[-1], (xte,)).argmax(1) == yte).float().mean().item()
-    return {"n_stages": float(S), "max_delay": float(max(delay.values())), "accuracy": float(acc)}
+            current = {n: history[-1][n] - lr * gr for n, gr in zip(names, grads, strict=True)}
+            history = (history + [current])[-keep:]
+    return history[-1]
 
 
 def staleness_sweep(stages: Sequence[int] = (1, 2, 4), *, epochs: int = 2, seed: int = 0,
@@ -412,10 +426,37 @@ def staleness_sweep(stages: Sequence[int] = (1, 2, 4), *, epochs: int = 2, seed:
     and the largest delay in updates.
     """
     rows = []
+    sync = stashed_training(1, staleness="none", epochs=epochs, seed=seed, **kw)  # no stage is stale
     for S in stages:
-        sync = stashed_training(S, staleness="none", epochs=epochs, seed=seed, **kw)
         st = stashed_training(S, staleness="pipedream", epochs=epochs, seed=seed, **kw)
         rows.append({"n_stages": int(S), "max_delay": int(st["max_delay"]),
                      "accuracy_sync": sync["accuracy"], "accuracy_stashed": st["accuracy"],
                      "drop_points": 100 * (sync["accuracy"] - st["accuracy"])})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- plots
+def plot_schedule(result: ScheduleResult, ax=None, title: str | None = None):  # -> Axes
+    """Gantt chart of a simulated schedule: one row per stage, forwards light, backwards dark,
+    the micro-batch number on each box (seed 003 §IV-C.4). Returns the matplotlib axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2.6))
+    ops = result.ops
+    S = int(ops["stage"].max()) + 1
+    scale, unit = (1e3, "ms") if result.makespan_s < 10 else (1.0, "s")
+    for kind, colour, label in (("F", "tab:blue", "forward"), ("B", "tab:orange", "backward")):
+        g = ops[ops["kind"] == kind]
+        ax.barh(S - 1 - g["stage"], (g["end"] - g["start"]) * scale, left=g["start"] * scale,
+                color=colour, edgecolor="white", label=label, height=0.8)
+        for _, r in g.iterrows():
+            w = (r["end"] - r["start"]) * scale
+            if w > result.makespan_s * scale / 60:
+                ax.text((r["start"] * scale) + w / 2, S - 1 - r["stage"], str(int(r["micro"])),
+                        ha="center", va="center", fontsize=7, color="white")
+    ax.set_yticks(range(S), [f"stage {s}" for s in range(S - 1, -1, -1)])
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_title(title or f"{result.schedule}: idle share (bubble) {result.bubble:.1%}")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax

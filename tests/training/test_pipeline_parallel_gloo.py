@@ -17,7 +17,7 @@ def test_real_gpipe_run_and_its_model():
     assert all(t > 0 for t in r.forward_s + r.backward_s + r.step_s)
     assert len(r.losses) == 3 and all(math.isfinite(x) for x in r.losses)
     # the model is the schedule simulator fed with the ranks' own stage times
-    assert r.modelled_step_s >= 4 * max(f + b for f, b in zip(r.forward_s, r.backward_s))
+    assert r.modelled_step_s >= 4 * max(f + b for f, b in zip(r.forward_s, r.backward_s, strict=True))
     assert math.isfinite(r.measured_over_modelled) and r.measured_over_modelled > 0
 
 
