@@ -2,4 +2,5 @@
 gossip, transfer and pipeline parallelism.
 
 * :mod:`edgelab.training.federated`: FedSGD/FedAvg/SSGD/FedProx, FedCS, adaptive τ, Flower (§IV-A–§IV-C.2).
+* :mod:`edgelab.training.pipeline_parallel`, :mod:`~edgelab.training.pipeline_gloo`, :mod:`~edgelab.training.parallelism`: pipeline and model parallelism, PipeDream (§IV-C.4).
 """
