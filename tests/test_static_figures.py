@@ -62,9 +62,14 @@ def _compression(draw):
     return CompressionExplorer(net, x, y, ratio=0.5, bits=3, draw=draw)
 
 
+def _pipeline_parallel(draw):
+    from edgelab.explorers.pipeline_parallel import PipelineExplorer
+    return PipelineExplorer("alexnet", n_stages=2, n_micro=4, draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
-          "compression": _compression}
+          "compression": _compression, "pipeline_parallel": _pipeline_parallel}
 
 
 def test_every_explorer_is_covered():
