@@ -161,3 +161,23 @@ def test_compare_parallelism_direction():
     assert d["largest_model"] == "vgg16" and isinstance(d["holds"], bool)
     with pytest.raises(ValueError, match="n_workers"):
         par.compare_parallelism(["lenet5"], n_workers=9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 12), S=st.integers(2, 4),
+       devs=st.lists(st.sampled_from(["t4", "rpi4", "jetson-nano", "laptop-cpu"]), min_size=4, max_size=4),
+       link=st.sampled_from(["ethernet", "wifi5", "4g"]))
+def test_dp_is_exact_on_random_chains(seed, n, S, devs, link):
+    from hypothesis import assume
+
+    from edgelab.hardware.profile import profile_from_table
+
+    assume(S <= n)
+    rng = np.random.default_rng(seed)
+    base = profile_model("alexnet").table.head(n).copy()
+    for c in ("macs", "flops", "output_bytes"):
+        base[c] = (base[c] * rng.uniform(0.05, 20, n)).astype("int64")
+    prof = profile_from_table("random_chain", base, input_bytes=int(base["input_bytes"].iloc[0]))
+    dp = pp.partition_stages(prof, devs[:S], link)
+    bf = pp.partition_brute_force(prof, devs[:S], link)
+    assert dp.bottleneck_s == pytest.approx(bf.bottleneck_s, rel=1e-12)
