@@ -79,11 +79,17 @@ def _split_learning(draw):
     return SplitLearningExplorer("digits_cnn", cut=3, clients=100, link="wifi5", draw=draw)
 
 
+def _pipeline_parallel(draw):
+    from edgelab.explorers.pipeline_parallel import PipelineExplorer
+    return PipelineExplorer("alexnet", n_stages=2, n_micro=4, draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
           "compression": _compression,
           "video_selection": _video_selection,
           "split_learning": _split_learning,
+          "pipeline_parallel": _pipeline_parallel,
           }
 
 

@@ -12,4 +12,5 @@ Every explorer subclasses :class:`edgelab.explorers.base.Explorer`: public contr
 * :mod:`edgelab.explorers.early_exit`: exits, thresholds and Edgent (chapter 21; seed 003 §V-C.3).
 * :mod:`edgelab.explorers.split_learning`: split learning's cut and clients against FedAvg
   (chapter 13; seed 003 §IV-C.4).
+* :mod:`edgelab.explorers.pipeline_parallel`: stages, micro-batches and schedules (chapter 15; seed 003 §IV-C.4).
 """

@@ -654,6 +654,9 @@ def dram_energy_per_byte(pj: dict[str, float]) -> float:
 #: Backward pass ≈ this many forward passes (gradients w.r.t. inputs and weights: one each);
 #: the assumption behind "one SGD step ≈ 3 × forward" (seed 003 §IV-B.5).
 BACKWARD_PER_FORWARD = 2.0
+#: One SGD step ≈ this many forward passes (forward + backward): the one training-cost factor
+#: every training technique uses (split learning, transfer, pipeline parallelism).
+TRAINING_STEP_PER_FORWARD = 1.0 + BACKWARD_PER_FORWARD
 
 
 def training_step_time(profile: Profile, device: Device | str, n_frozen: int = 0) -> float:
@@ -684,3 +687,21 @@ def head_memory_bytes(profile: Profile) -> np.ndarray:
     act = (t["input_bytes"] + t["output_bytes"]).to_numpy(dtype=np.float64)
     peak = np.concatenate([[0.0], np.maximum.accumulate(act)])
     return w + peak
+# --------------------------------------------------------------------------- appended: all-reduce (issue 16)
+def ring_allreduce_time(nbytes: np.ndarray | float, n_workers: int,
+                        bandwidth_mbps: np.ndarray | float, latency_s: np.ndarray | float = 0.0
+                        ) -> np.ndarray:
+    """Seconds of a ring all-reduce of ``nbytes`` over ``n_workers`` (seed 003 §IV-C.4, data
+    parallel training).
+
+    ``2 (N − 1)`` steps (reduce-scatter, then all-gather), each sending ``nbytes / N`` over one
+    link of ``bandwidth_mbps`` and paying ``latency_s`` (the link's RTT: one message and its
+    acknowledgement): ``2 (N − 1) · (latency_s + air_time(nbytes / N))``. One worker sends nothing
+    (0 s). Broadcasts ``nbytes``, ``bandwidth_mbps`` and ``latency_s``; raises ``ValueError``
+    naming the parameter for a negative size, a worker count below 1 or a bandwidth ≤ 0.
+    """
+    nb = positive_array("nbytes", nbytes, allow_zero=True, allow_empty=True)
+    n = integer_in("n_workers", n_workers, 1, 1_000_000)
+    bw = positive_array("bandwidth_mbps", bandwidth_mbps)
+    lat = positive_array("latency_s", latency_s, allow_zero=True)
+    return 2 * (n - 1) * (lat + air_time(nb / n, bw))

@@ -4,4 +4,5 @@ gossip, transfer and pipeline parallelism.
 * :mod:`edgelab.training.federated`: FedSGD/FedAvg/SSGD/FedProx, FedCS, adaptive τ, Flower (§IV-A–§IV-C.2).
 * :mod:`edgelab.training.split_learning`: split learning, SplitFed v1/v2, Arden's knob and costs (§IV-C.4).
 * :mod:`edgelab.training.transfer`: transfer of a teacher's first layers to a device (§IV-C.5).
+* :mod:`edgelab.training.pipeline_parallel`, :mod:`~edgelab.training.pipeline_gloo`, :mod:`~edgelab.training.parallelism`: pipeline and model parallelism, PipeDream (§IV-C.4).
 """

@@ -45,7 +45,13 @@ from torch import nn
 
 from edgelab._validate import choice, integer_in, positive
 from edgelab.hardware.catalog import get_link
-from edgelab.hardware.cost import exchange_time, link_rates, split_costs, transfer_time
+from edgelab.hardware.cost import (
+    TRAINING_STEP_PER_FORWARD,
+    exchange_time,
+    link_rates,
+    split_costs,
+    transfer_time,
+)
 from edgelab.training.federated.core import ClientConfig, ParamSpec, client_plan, steps_per_client
 from edgelab.training.federated.engine import Federation
 
@@ -410,7 +416,8 @@ def split_epoch_time(model: str, cut: int, sizes: Sequence[int], *, variant: str
     sync_s = float(transfer_time(wc, up, lk.rtt_ms / 1e3, lk.duty_cycle)
                    + transfer_time(wc, down, lk.rtt_ms / 1e3))
     steps = _steps(sizes, b).astype(np.float64)
-    c_comp, s_comp, xfer = steps * 3 * dev_s, steps * 3 * srv_s, steps * ex_s + sync_s
+    c_comp, s_comp, xfer = (steps * TRAINING_STEP_PER_FORWARD * dev_s,
+                             steps * TRAINING_STEP_PER_FORWARD * srv_s, steps * ex_s + sync_s)
     per_client = c_comp + s_comp + xfer
     if variant == "vanilla":
         epoch = float(per_client.sum())
@@ -449,7 +456,7 @@ def fedavg_epoch_time(model: str, sizes: Sequence[int], *, batch_size: int = 10,
     rtt = lk.rtt_ms / 1e3
     xfer = float(transfer_time(w, down, rtt) + transfer_time(w, up, rtt, lk.duty_cycle))
     steps = _steps(sizes, b).astype(np.float64)
-    comp = steps * 3 * fwd
+    comp = steps * TRAINING_STEP_PER_FORWARD * fwd
     dv = get_device(client_device)
     energy = (dv.active_power_w * comp + lk.tx_power_w * (float(transfer_time(w, up)) + rtt / 2)
               + lk.rx_power_w * (float(transfer_time(w, down)) + rtt / 2))

@@ -28,7 +28,12 @@ import pandas as pd
 
 from edgelab._validate import positive
 from edgelab.hardware.catalog import get_device, get_link
-from edgelab.hardware.cost import link_rates, model_latency, transfer_time
+from edgelab.hardware.cost import (
+    TRAINING_STEP_PER_FORWARD,
+    link_rates,
+    model_latency,
+    transfer_time,
+)
 
 __all__ = ["SystemModel", "DEFAULT_DEVICE_MIX", "DEFAULT_LINK_MIX", "schedule"]
 
@@ -50,9 +55,9 @@ def _forward_s(model: str, device: str, batch: int) -> float:
 def _step_s(model: str, device: str, batch: int) -> float:
     """Seconds of one SGD step on ``batch`` samples: 3 × forward, linear between batch 1 and 64."""
     if batch in (1, 64):
-        return 3.0 * _forward_s(model, device, batch)
+        return TRAINING_STEP_PER_FORWARD * _forward_s(model, device, batch)
     t1, t64 = _forward_s(model, device, 1), _forward_s(model, device, 64)
-    return 3.0 * (t1 + (batch - 1) * (t64 - t1) / 63.0)
+    return TRAINING_STEP_PER_FORWARD * (t1 + (batch - 1) * (t64 - t1) / 63.0)
 
 
 @lru_cache(maxsize=64)
