@@ -149,3 +149,16 @@ def test_dgc_message_ratio_is_about_half_the_naive_one(n, density):
     assert b["bytes"] == 8 * k
     assert b["ratio"] <= 1 / (2 * density) + 1e-9
     assert np.isclose(b["ratio"], n / (2 * k))
+
+
+def test_a_diverging_run_stops_instead_of_failing():
+    from edgelab.training.compression import make_communicator
+    from edgelab.training.compression.experiments import compressed_fedavg
+
+    fed = SMALL.federation()
+    comm = lambda: make_communicator("qsgd", "residual", s=1)  # noqa: E731
+    h = compressed_fedavg(fed, comm(), 6, client=SMALL.client(), server_lr=1e20,
+                          stop_on_divergence=True)
+    assert 1 <= len(h) < 6 and np.isfinite(h["bytes_up"]).all()
+    with pytest.raises(ValueError, match="finite"):
+        compressed_fedavg(fed, comm(), 6, client=SMALL.client(), server_lr=1e20)

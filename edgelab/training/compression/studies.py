@@ -102,7 +102,8 @@ def run_curves(setting: Setting, runs: Sequence[Run], *, link: str | None = None
     ``momentum``), both sent as float32. A ``server_lr`` in ``params`` is the server's step
     (signSGD's majority vote is ±1 per coordinate: its step size lives there). Columns: ``label``, ``compressor``, ``memory``, the per-round
     history of :func:`~edgelab.training.compression.experiments.compressed_fedavg` (accuracy,
-    loss, exact bytes, cumulative bytes, host seconds in :data:`MEASURED`). A label already in
+    loss, exact bytes, cumulative bytes, host seconds in :data:`MEASURED`); a run that diverges
+    (its model stops being finite) ends at its last finite round. A label already in
     ``reuse`` (curves of the same setting) is taken from there instead of run again.
     """
     fed = fed or setting.federation()
@@ -115,7 +116,7 @@ def run_curves(setting: Setting, runs: Sequence[Run], *, link: str | None = None
         server_lr = float(p.pop("server_lr", 1.0))
         h = compressed_fedavg(fed, _communicator(comp, mem, p), setting.rounds,
                               client=setting.client(), seed=setting.seed, link=link,
-                              server_lr=server_lr)
+                              server_lr=server_lr, stop_on_divergence=True)
         if comp == "momentum":  # sent dense: float32 values, no indices
             h["bytes_up"] = h["dense_bytes_up"]
             h["cum_bytes_up"] = h["cum_dense_bytes_up"]
@@ -129,15 +130,16 @@ def run_curves(setting: Setting, runs: Sequence[Run], *, link: str | None = None
 
 
 def summarize_curves(curves: pd.DataFrame) -> pd.DataFrame:
-    """One row per run: final accuracy and loss, exact bytes (all rounds and clients), bytes per
-    client-round, ``ratio`` (dense ÷ sent) and host ms per client-round (seed 003 §IV-C.3)."""
+    """One row per run: final accuracy and loss, ``rounds_run`` (fewer than the setting's when
+    the run diverged), exact bytes (all rounds and clients), bytes per client-round, ``ratio``
+    (dense ÷ sent) and host ms per client-round (seed 003 §IV-C.3)."""
     rows = []
     for label, h in curves.groupby("label", sort=False):
         cr = float(h["clients"].sum())
         rows.append({
             "label": label, "compressor": h["compressor"].iloc[0], "memory": h["memory"].iloc[0],
             "accuracy": float(h["accuracy"].iloc[-1]), "loss": float(h["loss"].iloc[-1]),
-            "bytes_up": int(h["bytes_up"].sum()),
+            "rounds_run": int(h["round"].iloc[-1]), "bytes_up": int(h["bytes_up"].sum()),
             "bytes_per_client_round": float(h["bytes_up"].sum()) / cr,
             "ratio": float(h["dense_bytes_up"].sum() / h["bytes_up"].sum()),
             "compress_ms_per_client_round": 1e3 * float(h["compress_s"].sum()) / cr,
@@ -299,7 +301,7 @@ def sparsified_convergence(setting: Setting, density: float = 0.01) -> pd.DataFr
 
 def convergence_measure(curves: pd.DataFrame, reference: str = "SGD",
                         at: float = 0.5) -> pd.DataFrame:
-    """How far each run's training-loss curve is from the reference's (seed 003 §IV-C.3).
+    """How far each run's test-loss curve is from the reference's (seed 003 §IV-C.3).
 
     The target is the test loss the reference reaches at fraction ``at`` of the rounds;
     ``rounds_ratio`` is each run's rounds to that loss ÷ the reference's (1 = the same rate;
