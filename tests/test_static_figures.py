@@ -62,9 +62,16 @@ def _compression(draw):
     return CompressionExplorer(net, x, y, ratio=0.5, bits=3, draw=draw)
 
 
+def _gradient_compression(draw):
+    from edgelab.explorers.gradient_compression import GradientCompressionExplorer
+    from edgelab.training.compression.studies import Setting
+    return GradientCompressionExplorer(Setting(n_clients=2, rounds=3), "topk", 0.01, True,
+                                       draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
-          "compression": _compression}
+          "compression": _compression, "gradient_compression": _gradient_compression}
 
 
 def test_every_explorer_is_covered():
