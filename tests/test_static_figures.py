@@ -84,12 +84,20 @@ def _pipeline_parallel(draw):
     return PipelineExplorer("alexnet", n_stages=2, n_micro=4, draw=draw)
 
 
+def _gradient_compression(draw):
+    from edgelab.explorers.gradient_compression import GradientCompressionExplorer
+    from edgelab.training.compression.studies import Setting
+    return GradientCompressionExplorer(Setting(n_clients=2, rounds=3), "topk", 0.01, True,
+                                       draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
           "compression": _compression,
           "video_selection": _video_selection,
           "split_learning": _split_learning,
           "pipeline_parallel": _pipeline_parallel,
+          "gradient_compression": _gradient_compression,
           }
 
 

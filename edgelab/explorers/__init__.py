@@ -8,6 +8,8 @@ Every explorer subclasses :class:`edgelab.explorers.base.Explorer`: public contr
 * :mod:`edgelab.explorers.paradigms`: upload times over the catalog's links (chapter 01; seed 001 §II);
 * :mod:`edgelab.explorers.primer`: the conv/FC energy split (chapter 02; seed 003 §II-D);
 * :mod:`edgelab.explorers.federated`: FedAvg against FedSGD (chapter 10; seed 003 §IV-C.1);
+* :mod:`edgelab.explorers.gradient_compression`: compressor, density and error feedback against
+  accuracy and exact bytes (chapter 12; seed 003 §IV-C.3);
 * :mod:`edgelab.explorers.partition`: Neurosurgeon's split (chapter 20; seed 003 §V-C.2);
 * :mod:`edgelab.explorers.early_exit`: exits, thresholds and Edgent (chapter 21; seed 003 §V-C.3).
 * :mod:`edgelab.explorers.split_learning`: split learning's cut and clients against FedAvg

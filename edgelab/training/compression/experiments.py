@@ -42,7 +42,7 @@ def upload_seconds(nbytes: np.ndarray | Sequence[int], link: str) -> float:
 def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 10, *,
                       fraction: float = 1.0, client: ClientConfig | None = None,
                       server_lr: float = 1.0, seed: int = 0,
-                      link: str | None = None) -> pd.DataFrame:
+                      link: str | None = None, stop_on_divergence: bool = False) -> pd.DataFrame:
     """FedAvg whose uploads are compressed by ``comm`` (``None``: dense float32) (seed 003 §IV-C.3).
 
     The round ``r`` (1-based) is the compressor's ``step = r − 1`` (DGC's epochs count rounds
@@ -53,7 +53,9 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
     the memory (compensate + update).
     Downloads (the dense global model) are not counted here. With a catalog ``link``,
     ``sim_upload_s`` and ``sim_dense_upload_s`` give :func:`upload_seconds` of the round's
-    compressed and dense uploads.
+    compressed and dense uploads. With ``stop_on_divergence`` a run whose update or model
+    stops being finite (e.g. error feedback on a compressor that does not contract) ends there:
+    the history holds the rounds completed before (fewer than ``rounds``) instead of an error.
     """
     rounds = integer_in("rounds", rounds, 1, 10**6)
     if link is not None:
@@ -75,16 +77,25 @@ def compressed_fedavg(fed: Federation, comm: Communicator | None, rounds: int = 
         local = trainer.train(params, ids, client, seed, rnd)
         train_s = time.perf_counter() - t0
         delta = local - params.unsqueeze(0)
+        if stop_on_divergence and not bool(torch.isfinite(delta).all()):
+            break
         w = sizes[ids].astype(np.float64)
         if comm is None:
             update = strategy.weights(sizes[ids]) @ delta
             per_client = np.full(len(ids), FLOAT_BYTES * n_params, dtype=np.int64)
             c_s, d_s, m_s = 0.0, 0.0, 0.0
         else:
-            ex = comm.exchange(delta, rows=ids, step=rnd - 1, weights=w)
+            try:
+                ex = comm.exchange(delta, rows=ids, step=rnd - 1, weights=w)
+            except ValueError as err:  # the memory's sum overflowed: not finite any more
+                if stop_on_divergence and "finite" in str(err):
+                    break
+                raise
             update, per_client = ex.update, ex.bytes_up
             c_s, d_s, m_s = ex.compress_s, ex.decompress_s, ex.memory_s
         params = params + lr * update
+        if stop_on_divergence and not bool(torch.isfinite(params).all()):
+            break
         acc, loss = trainer.evaluate(params, d.x_test, d.y_test)
         row = {"round": rnd, "clients": len(ids), "accuracy": acc, "loss": loss,
                "bytes_up": int(per_client.sum()), "dense_bytes_up": FLOAT_BYTES * n_params * len(ids),
