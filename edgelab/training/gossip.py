@@ -46,12 +46,17 @@ from torch import nn
 
 from edgelab._validate import choice, integer_in, positive
 from edgelab.errors import ParameterError
+from edgelab.training.gossip_cost import (
+    allreduce_time,
+    gossip_crossover_bytes,
+    gossip_exchange_time,
+)
 
 __all__ = [
     "TOPOLOGIES", "ALGORITHMS", "topology", "check_connected", "mixing_matrix", "spectral_gap",
     "gossipgrad_shift", "gossipgrad_matrix", "GossipConfig", "GossipResult", "GossipTask",
     "run_gossip", "iteration_time", "allreduce_time", "gossip_crossover_bytes",
-    "consensus_distance", "local_sgd_step",
+    "consensus_distance", "local_sgd_step", "gossip_exchange_time",
 ]
 
 TOPOLOGIES = ("ring", "random", "complete")
@@ -393,24 +398,6 @@ def run_gossip(config: GossipConfig | None = None, *, seed: int = 0,
 
 
 # ----------------------------------------------------------------------------- cost model
-def allreduce_time(nbytes: float, n: int, bandwidth_mbps: float, rtt_s: float) -> float:
-    """Seconds of one ring all-reduce of ``nbytes`` over ``n`` nodes: ``2(n-1)`` steps, each one
-    message of ``nbytes / n`` (:func:`edgelab.hardware.cost.transfer_time`) (seed 003 §IV-C.6)."""
-    from edgelab.hardware.cost import transfer_time
-
-    n = integer_in("n", n, 2, 10**6)
-    return float(2 * (n - 1) * transfer_time(nbytes / n, bandwidth_mbps, rtt_s))
-
-
-def gossip_exchange_time(nbytes: float, peers: int, bandwidth_mbps: float, rtt_s: float) -> float:
-    """Seconds of one gossip exchange: ``peers`` messages of ``nbytes`` one after another on one
-    full-duplex NIC, one round trip (:func:`edgelab.hardware.cost.transfer_time`) (seed 003 §IV-C.6)."""
-    from edgelab.hardware.cost import transfer_time
-
-    peers = integer_in("peers", peers, 1, 10**6)
-    return float(transfer_time(peers * nbytes, bandwidth_mbps, rtt_s))
-
-
 def iteration_time(model: str, device: str, link: str, n: int, *, peers: int = 1,
                    batch: int = 32, bandwidth_mbps: float | None = None) -> dict[str, float]:
     """Simulated seconds of one iteration, gossip against ring all-reduce (seed 003 §IV-C.6).
@@ -437,18 +424,3 @@ def iteration_time(model: str, device: str, link: str, n: int, *, peers: int = 1
     return {"model_bytes": nbytes, "compute_s": compute, "gossip_comm_s": g, "allreduce_comm_s": a,
             "gossip_s": compute + g, "allreduce_s": compute + a,
             "speedup": (compute + a) / (compute + g)}
-
-
-def gossip_crossover_bytes(n: int, peers: int, bandwidth_mbps: float, rtt_s: float) -> float:
-    """Model size (bytes) above which a ``peers``-partner gossip exchange takes longer than a ring
-    all-reduce over ``n`` nodes; ``inf`` when gossip is faster at every size (``peers ≤ 2(n-1)/n``).
-
-    Solves ``rtt + peers·d/B = 2(n-1)·(rtt + d/(n·B))`` for ``d`` (seed 003 §IV-C.6).
-    """
-    n = integer_in("n", n, 2, 10**6)
-    peers = integer_in("peers", peers, 1, 10**6)
-    bps = positive("bandwidth_mbps", bandwidth_mbps) * 1e6 / 8
-    per_byte = peers - 2 * (n - 1) / n
-    if per_byte <= 0:
-        return math.inf
-    return float((2 * (n - 1) - 1) * positive("rtt_s", rtt_s, allow_zero=True) * bps / per_byte)

@@ -98,7 +98,7 @@ def crossover_table(link_bw_rtt: dict[str, tuple[float, float]], ns: Sequence[in
     return pd.DataFrame(rows)
 
 
-def gossipgrad_complexity(ps: Sequence[int] = (4, 16, 64, 256, 1024)) -> pd.DataFrame:
+def gossipgrad_complexity(ps: Sequence[int] = (4, 16, 64, 256)) -> pd.DataFrame:
     """Per node and step: GossipGraD's messages (one partner) against an all-reduce's rounds
     (recursive doubling: log2 p; ring: 2(p-1)), and whether log2 p rotations average exactly
     (seed 003 §IV-C.6, GossipGraD)."""
