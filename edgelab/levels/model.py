@@ -56,7 +56,7 @@ Cost rules (stated so a reader can check them):
   forward, times added). Co-training (L4) ships ``2 x weight bytes`` over the WAN per epoch.
 * Decentralised training (L5, seed 003 §IV-A.2 and §IV-C.6): the ``edge_nodes`` edge nodes
   train in parallel, each on ``1/edge_nodes`` of the data, and once per epoch each sends its
-  model to its ``gossip_peers`` ring neighbours over ``peer_link``
+  model to its ``gossip_peers`` ring neighbours (at most ``edge_nodes - 1``) over ``peer_link``
   (:func:`edgelab.training.gossip_cost.gossip_exchange_time`, built on ``cost.transfer_time``);
   ``train_peer_bytes`` is the busiest edge node's bytes (sent + received), which stay on the
   edge network and so are neither WAN bytes nor raw data.
@@ -195,7 +195,7 @@ class Scenario:
         choice("objective", self.objective, OBJECTIVES)
         integer_in("edge_nodes", self.edge_nodes, 1, 10**4)
         link_of(self.peer_link)
-        integer_in("gossip_peers", self.gossip_peers, 1, max(1, self.edge_nodes - 1))
+        integer_in("gossip_peers", self.gossip_peers, 1, 10**4)  # capped at edge_nodes - 1
 
     def replace(self, **changes: object) -> Scenario:
         """A copy with some fields changed, validated again (seed 003 §III-B scenario)."""
