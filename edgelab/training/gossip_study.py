@@ -18,6 +18,7 @@ from edgelab.training.gaia import gaia_times, run_gaia
 from edgelab.training.gossip import (
     ALGORITHMS,
     TOPOLOGIES,
+    DivergedError,
     GossipConfig,
     GossipResult,
     allreduce_time,
@@ -26,12 +27,13 @@ from edgelab.training.gossip import (
     gossipgrad_matrix,
     iteration_time,
     mixing_matrix,
+    run_compressed_gossip,
     run_gossip,
     spectral_gap,
     topology,
 )
 
-__all__ = ["topology_table", "compare_algorithms", "iteration_table", "crossover_table",
+__all__ = ["compressed_table", "topology_table", "compare_algorithms", "iteration_table", "crossover_table",
            "gossipgrad_complexity", "gossipgrad_efficiency", "gaia_table", "plot_consensus",
            "plot_iteration_time"]
 
@@ -189,3 +191,28 @@ def plot_iteration_time(nbytes: np.ndarray, n: int, bw_mbps: float, rtt_s: float
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def compressed_table(compressors: Sequence[object], config: GossipConfig, seed: int = 0) -> pd.DataFrame:
+    """Full-precision gossip and difference-compressed gossip (DCD-PSGD) with each of issue 15's
+    ``compressors``: accuracy, gap to full precision, bytes per step at the busiest node and the
+    reduction, or ``diverged`` (seed 003 §IV-C.3, Tang et al. [56])."""
+    ref = run_gossip(config, seed=seed)
+    rows = [{"compressor": "none (float32)", "diverged": False, "accuracy": ref.accuracy,
+             "vs_full": 0.0, "busiest_bytes_per_step": ref.busiest_bytes_per_step,
+             "reduction": 1.0}]
+    for c in compressors:
+        label = getattr(c, "name", "?") + "".join(
+            f" {k}={v}" for k, v in getattr(c, "__dict__", {}).items() if k in ("s", "density"))
+        try:
+            r = run_compressed_gossip(c, config, seed=seed)
+        except DivergedError:
+            rows.append({"compressor": label, "diverged": True, "accuracy": float("nan"),
+                         "vs_full": float("nan"), "busiest_bytes_per_step": float("nan"),
+                         "reduction": float("nan")})
+            continue
+        rows.append({"compressor": label, "diverged": False, "accuracy": r.accuracy,
+                     "vs_full": r.accuracy - ref.accuracy,
+                     "busiest_bytes_per_step": r.busiest_bytes_per_step,
+                     "reduction": ref.busiest_bytes_per_step / r.busiest_bytes_per_step})
+    return pd.DataFrame(rows)
