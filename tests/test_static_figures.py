@@ -62,9 +62,14 @@ def _compression(draw):
     return CompressionExplorer(net, x, y, ratio=0.5, bits=3, draw=draw)
 
 
+def _gossip(draw):
+    from edgelab.explorers.gossip import GossipExplorer
+    return GossipExplorer("ring", 6, "gossipgrad", steps=10, draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
-          "compression": _compression}
+          "compression": _compression, "gossip": _gossip}
 
 
 def test_every_explorer_is_covered():
