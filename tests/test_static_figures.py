@@ -91,6 +91,11 @@ def _gradient_compression(draw):
                                        draw=draw)
 
 
+def _gossip(draw):
+    from edgelab.explorers.gossip import GossipExplorer
+    return GossipExplorer("ring", 6, "gossipgrad", steps=10, draw=draw)
+
+
 MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "partition": _partition, "early_exit": _early_exit, "federated": _federated,
           "compression": _compression,
@@ -98,6 +103,7 @@ MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           "split_learning": _split_learning,
           "pipeline_parallel": _pipeline_parallel,
           "gradient_compression": _gradient_compression,
+          "gossip": _gossip,
           }
 
 

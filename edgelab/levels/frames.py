@@ -43,7 +43,8 @@ def frames() -> dict[str, pd.DataFrame]:
          "CI, L1, L2, L3", "raw data D over link and WAN once; cloud computes 3x forward per sample"),
         ("decentralized", "§IV-A.2, Fig. 8(b)", "nodes train on local data and exchange updates "
          "with peers, no cloud", "L5 (§IV-A.2); Table 2 rates BlockFL and gossip training L6",
-         "L5: the edge trains (peer exchange on the edge network, not the WAN, is not counted)"),
+         "L5: edge nodes train their shares and gossip the model with ring neighbours over the "
+         "edge network once per epoch (train_peer_bytes; not WAN bytes)"),
         ("hybrid (cloud-edge-device)", "§IV-A.3, Fig. 8(c)", "edge servers train, with each other "
          "or with the cloud", "L4, L5", "L4: edge trains, 2 x weights over the WAN per epoch"),
         ("on-device (Level 6)", "§III-B, Level 6", "training and inference on the device; no data "

@@ -28,7 +28,10 @@ L3     on the device                          centralized in the cloud
 L4     as L1 (edge-cloud co-inference)        cloud-edge co-training (hybrid, Fig. 8c): raw data
                                               to the edge, the edge trains, one model exchange
                                               (up + down) with the cloud per epoch
-L5     as L2 (in-edge co-inference)           all in-edge: raw data to the edge, edge trains
+L5     as L2 (in-edge co-inference)           all in-edge, decentralised (§IV-A.2): raw data to
+                                              the edge, ``edge_nodes`` edge nodes each train on
+                                              their share and gossip the model with their ring
+                                              neighbours over ``peer_link`` once per epoch
 L6     on the device                          on the device, on its own data
 =====  ====================================  =====================================================
 
@@ -51,6 +54,12 @@ Cost rules (stated so a reader can check them):
   zoo's images), as the raw input of every offloaded request does.
   Centralized training ships ``D`` once over the link and once over the WAN (store and
   forward, times added). Co-training (L4) ships ``2 x weight bytes`` over the WAN per epoch.
+* Decentralised training (L5, seed 003 §IV-A.2 and §IV-C.6): the ``edge_nodes`` edge nodes
+  train in parallel, each on ``1/edge_nodes`` of the data, and once per epoch each sends its
+  model to its ``gossip_peers`` ring neighbours (at most ``edge_nodes - 1``) over ``peer_link``
+  (:func:`edgelab.training.gossip_cost.gossip_exchange_time`, built on ``cost.transfer_time``);
+  ``train_peer_bytes`` is the busiest edge node's bytes (sent + received), which stay on the
+  edge network and so are neither WAN bytes nor raw data.
 * Training memory on the device (L6): ``3 x weight bytes`` (weights, gradients, momentum) +
   ``batch x`` the sum of all layer activations (kept for the backward pass).
 * Totals add the training once and ``request_rate_hz x horizon_s`` inference requests.
@@ -86,6 +95,7 @@ from edgelab.hardware.cost import (
 )
 from edgelab.hardware.profile import Profile, profile_model
 from edgelab.inference.partition import OBJECTIVES, best_split
+from edgelab.training.gossip_cost import gossip_exchange_time
 
 __all__ = [
     "LEVELS", "LEVEL_IDS", "CAUSES", "CLAIM_KPIS", "Level", "Scenario", "evaluate",
@@ -161,6 +171,9 @@ class Scenario:
     horizon_s: float = 86_400.0
     train_batch: int = 32
     objective: str = "latency"
+    edge_nodes: int = 4
+    peer_link: str | Link = "ethernet"
+    gossip_peers: int = 2
 
     def __post_init__(self) -> None:
         _profile(self.model)  # validates the model name (cached)
@@ -180,6 +193,9 @@ class Scenario:
         positive("horizon_s", self.horizon_s, allow_zero=True, at_most=1e12)
 
         choice("objective", self.objective, OBJECTIVES)
+        integer_in("edge_nodes", self.edge_nodes, 1, 10**4)
+        link_of(self.peer_link)
+        integer_in("gossip_peers", self.gossip_peers, 1, 10**4)  # capped at edge_nodes - 1
 
     def replace(self, **changes: object) -> Scenario:
         """A copy with some fields changed, validated again (seed 003 §III-B scenario)."""
@@ -360,14 +376,27 @@ def bandwidth_grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.
     wan_data_s, _ = _hop(wn, data_b, 0.0, wup, wdown)
     sync_s = sc.epochs * _hop(wn, w_total, w_total, wup, wdown)[0]
     central_t = up_data_s + wan_data_s + t_train[0]
+    # L5: edge_nodes train their shares in parallel and gossip once per epoch (one node alone
+    # exchanges nothing)
+    k_edge = sc.edge_nodes
+    t_share = _memo(("train_share", sc.model, sc.train_batch, repr(edge), sc.train_samples,
+                     sc.epochs, k_edge),
+                    lambda: float(_train_compute_s(sc.model, sc.train_batch, [edge],
+                                                   math.ceil(sc.train_samples / k_edge),
+                                                   sc.epochs)[0]))
+    pl = link_of(sc.peer_link)
+    peers = min(sc.gossip_peers, k_edge - 1)
+    gossip_s = (sc.epochs * gossip_exchange_time(w_total, peers, pl.uplink_mbps, pl.rtt_ms / 1e3)
+                if k_edge > 1 else 0.0)
     tr_time = np.stack([central_t] * 4 + [up_data_s + t_train[1] + sync_s,
-                                          up_data_s + t_train[1], t_train[2] * ones])
+                                          up_data_s + t_share + gossip_s, t_train[2] * ones])
     tr_dev_e = np.stack([up_data_e] * 6 + [dev.active_power_w * t_train[2] * ones])
     trainer_e = np.array([cloud.active_power_w * t_train[0]] * 4
                          + [edge.active_power_w * t_train[1]] * 2 + [0.0])
     tr_energy = tr_dev_e + trainer_e[:, None]
     tr_dev = np.stack([zero] * 6 + [t_train[2] * ones])
     tr_wan = np.stack([data_b * ones] * 4 + [2 * w_total * sc.epochs * ones, zero, zero])
+    tr_peer = np.stack([zero] * 5 + [2 * peers * w_total * sc.epochs * ones, zero])
     tr_raw = np.stack([data_b * ones] * 6 + [zero])
     deploy = np.stack([zero, float(weights[:k1].sum()) * ones, w_total * ones, w_total * ones,
                        zero, zero, zero])
@@ -388,7 +417,7 @@ def bandwidth_grid(sc: Scenario, bandwidths: np.ndarray | None) -> dict[str, np.
         "infer_wan_bytes": inf_wan, "infer_uplink_bytes": inf_link,
         "infer_downlink_bytes": inf_link_down, "infer_raw_bytes_out": inf_raw,
         "train_time_s": tr_time, "train_energy_j": tr_energy, "train_device_energy_j": tr_dev_e,
-        "train_device_compute_s": tr_dev, "train_wan_bytes": tr_wan, "train_raw_bytes_out": tr_raw,
+        "train_device_compute_s": tr_dev, "train_wan_bytes": tr_wan, "train_peer_bytes": tr_peer, "train_raw_bytes_out": tr_raw,
         "deploy_wan_bytes": deploy,
         "requests": reqs * np.ones((7, nb)),
         "wan_bytes": tr_wan + reqs * inf_wan,
@@ -452,7 +481,8 @@ _ROW_COLUMNS = (
     "infer_latency_s", "infer_device_energy_j", "infer_device_compute_s",
     "infer_device_compute_energy_j", "infer_wan_bytes", "infer_uplink_bytes",
     "infer_downlink_bytes", "infer_raw_bytes_out", "train_time_s", "train_energy_j",
-    "train_device_energy_j", "train_device_compute_s", "train_wan_bytes", "train_raw_bytes_out",
+    "train_device_energy_j", "train_device_compute_s", "train_wan_bytes", "train_peer_bytes",
+    "train_raw_bytes_out",
     "deploy_wan_bytes", "requests", "wan_bytes", "raw_bytes_out", "device_compute_s",
     "device_compute_energy_j", "device_energy_j", "device_utilisation", "fits_device",
     "feasible", "claim_breaks", "claim_cause",
