@@ -648,3 +648,24 @@ def op_energy(macs: np.ndarray, other_flops: np.ndarray, weight_bytes: np.ndarra
 def dram_energy_per_byte(pj: dict[str, float]) -> float:
     """Joules to read one byte from DRAM in the operation-energy model (seed 003 §V-C.1)."""
     return pj["dram_read"] * 1e-12 / BYTES_PER_WORD
+
+
+# --------------------------------------------------------------------------- appended: cache lookup
+def search_time(n_entries: np.ndarray | float, macs_per_entry: float, bytes_per_entry: float,
+                device: Device | str) -> np.ndarray:
+    """Seconds to compare one query with ``n_entries`` cached entries on ``device`` by brute force.
+
+    The edge-caching lookup of seed 003 §V-C.4 (Cachier, FoggyCache): every entry costs
+    ``macs_per_entry`` multiply-accumulates (2 FLOPs each) and ``bytes_per_entry`` bytes read
+    from memory; the scan is a roofline, ``max(FLOPs / peak, bytes / (bandwidth × memory
+    efficiency))``, plus the device's per-layer overhead when there is anything to scan (an
+    empty cache costs 0 s). Broadcasts over ``n_entries``. Raises ``ValueError`` naming the
+    parameter for a negative or non-finite size.
+    """
+    n = positive_array("n_entries", n_entries, allow_zero=True, allow_empty=True)
+    macs = float(positive_array("macs_per_entry", macs_per_entry, allow_zero=True))
+    nbytes = float(positive_array("bytes_per_entry", bytes_per_entry, allow_zero=True))
+    dev = get_device(device)
+    compute = 2.0 * n * macs / precision_peak(dev, "fp32")
+    memory = n * nbytes / (dev.mem_bw_gbps * 1e9 * dev.mem_efficiency)
+    return np.where(n > 0, np.maximum(compute, memory) + dev.layer_overhead_s, 0.0)
