@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,7 @@ class CacheCosts:
         return cost.search_time(n_entries, self.entry_macs, self.entry_bytes, dev)
 
 
+@lru_cache(maxsize=64)
 def cache_costs(device: str = "snapdragon-845", edge: str = "laptop-cpu", cloud: str = "a100",
                 link: str = "wifi5", wan: str = "wan", model: str = "mobilenet_v2",
                 bandwidth_mbps: float | None = None, descriptors: int = 500,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ from edgelab.streams import VideoStream
 
 __all__ = [
     "CascadeRun", "FilterCosts", "FilterModels", "ReXCamRun", "Thresholds", "difference",
-    "ffsva", "filter_costs", "noscope_fit", "pooled", "rexcam", "rexcam_profile", "run_cascade",
+    "cascade", "ffsva", "filter_costs", "noscope_fit", "pooled", "rexcam", "rexcam_profile", "run_cascade",
     "train_filter_models",
 ]
 
@@ -153,6 +154,7 @@ class FilterCosts:
     active_w: float
 
 
+@lru_cache(maxsize=64)
 def filter_costs(device: str = "t4", reference_model: str = "resnet50",
                  specialised_model: str = "mobilenet_v2_0.3_r80",
                  generic_model: str = "mobilenet_v2_0.5") -> FilterCosts:
@@ -307,18 +309,40 @@ def run_cascade(models: FilterModels, frames: np.ndarray, th: Thresholds, costs:
     """
     f = _frames(frames)
     th = _check_thresholds(th)
-    ref_frame = f.mean(axis=0) if reference_frame is None else reference_frame
     t_ref_all = _measure(models.reference.predict, f)
     ref = models.reference_answer(f)
+    ans, stage, t_cascade = cascade(models, f, th, reference_frame)
+    return _run("noscope", th, ans, stage, ref, costs, t_ref_all, t_cascade)
+
+
+def cascade(models: FilterModels, frames: np.ndarray, th: Thresholds,
+            reference_frame: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """NoScope's cascade as it runs (seed 003 §V-C.5): ``(answers, stage, wall seconds)``.
+
+    The detector runs on every frame, the specialised model on the frames the detector passes,
+    the reference model on the frames the specialised model is unsure of (each stage batched).
+    """
+    f = _frames(frames)
+    th = _check_thresholds(th)
     t0 = time.perf_counter()
+    ref_frame = f.mean(axis=0) if reference_frame is None else reference_frame
     diff = difference(f, th.against, ref_frame)
     passed = np.flatnonzero((diff > th.delta) | (np.arange(len(f)) == 0))
     proba = np.zeros(len(f))
-    proba[passed] = models.specialised_proba(f[passed]) if len(passed) else proba[passed]
-    ans, stage = _stages(diff, proba, ref, th)
-    t_cascade = time.perf_counter() - t0
-    t_cascade += _measure(models.reference.predict, f[stage == 3]) if (stage == 3).any() else 0.0
-    return _run("noscope", th, ans, stage, ref, costs, t_ref_all, t_cascade)
+    if len(passed):
+        proba[passed] = models.specialised_proba(f[passed])
+    ans, stage = _stages(diff, proba, np.zeros(len(f), dtype=bool), th)
+    need = np.flatnonzero(stage == 3)
+    if len(need):
+        own = models.reference.predict(f[need]) == models.query
+        ans, stage = _stages(diff, proba, _scatter(len(f), need, own), th)
+    return ans, stage, time.perf_counter() - t0
+
+
+def _scatter(n: int, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[idx] = values
+    return out
 
 
 def _run(name: str, th: Thresholds, ans: np.ndarray, stage: np.ndarray, ref: np.ndarray,
