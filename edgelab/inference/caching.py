@@ -42,7 +42,7 @@ from edgelab.hardware.profile import profile_model
 
 __all__ = [
     "CacheCosts", "CacheRun", "CachierPoint", "approximate_cache", "cache_costs", "cachier_curve",
-    "cachier_optimum", "glimpse", "knn", "precog", "shadow_puppets", "popularity_hit_rate",
+    "cachier_optimum", "glimpse", "knn", "lfu_hit_rate", "precog", "shadow_puppets", "popularity_hit_rate",
 ]
 
 POLICIES = ("lru", "lfu")
@@ -174,6 +174,34 @@ def cachier_optimum(popularity: np.ndarray, costs: CacheCosts,
     r = curve.iloc[int(curve["latency_s"].to_numpy().argmin())]
     return CachierPoint(int(r["size"]), float(r["hit_rate"]), float(r["lookup_s"]),
                         float(r["latency_s"]), float(r["throughput_rps"]))
+
+
+def lfu_hit_rate(requests: np.ndarray, size: int) -> float:
+    """Hit rate of Cachier's exact-match edge cache with LFU replacement on a request sequence.
+
+    Seed 003 §V-C.4 (Cachier keeps the least frequently used out, "LFS" in the survey's text).
+    ``requests`` are object ids in arrival order; a request hits when its object is cached; on a
+    miss the object is inserted, evicting the cached object with the fewest requests so far
+    (ties: the one cached longest). Size 0 never hits. On a Zipf stream this approaches
+    :func:`popularity_hit_rate` of the same size.
+    """
+    req = np.asarray(requests)
+    if req.ndim != 1 or len(req) == 0:
+        raise ParameterError(f"requests must be a non-empty sequence of object ids, got shape {req.shape}")
+    size = V.integer_in("size", size, 0, 10**7)
+    counts: dict[int, int] = {}
+    cached: dict[int, int] = {}  # object -> insertion step
+    hits = 0
+    for step, o in enumerate(req.tolist()):
+        counts[o] = counts.get(o, 0) + 1
+        if o in cached:
+            hits += 1
+        elif size:
+            if len(cached) >= size:
+                victim = min(cached, key=lambda c: (counts[c], cached[c]))
+                del cached[victim]
+            cached[o] = step
+    return hits / len(req)
 
 
 @dataclass(frozen=True)

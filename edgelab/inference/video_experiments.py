@@ -50,7 +50,8 @@ def _stream(cfg: StreamConfig, seed: int, **changes: Any) -> Any:
 def cachier_experiment(quick: bool = True, seed: int = 0) -> dict[str, Any]:
     """Cachier's latency against cache size, request skew and bandwidth (seed 003 §V-C.4).
 
-    Returns ``curve`` (latency and throughput against size at Zipf 1.0), ``skew`` and
+    Returns ``curve`` (latency and throughput against size at Zipf 1.0), ``lfu_check`` (the
+    model's hit rate against an LFU cache simulated on Zipf requests), ``skew`` and
     ``bandwidth`` (the optimum size against the Zipf exponent and the WAN bandwidth), and the
     claims' numbers at Zipf 1.0: ``responsiveness`` (latency without cache ÷ at the optimum) and
     ``throughput`` (throughput at the optimum ÷ without cache).
@@ -68,7 +69,13 @@ def cachier_experiment(quick: bool = True, seed: int = 0) -> dict[str, Any]:
     for wan in ("wan", "4g", "3g"):
         c = ca.cache_costs(wan=wan)
         rows.append({"wan_link": wan, "wan_s": c.wan_s, **vars(ca.cachier_optimum(p, c))})
-    return {"costs": costs, "curve": curve, "best": best, "skew": skew,
+    # the model's hit rate against an LFU cache simulated on a stream of Zipf requests
+    req = _stream(CACHE_STREAM, seed, n_frames=4000 if quick else 20000, n_cameras=1,
+                  scene_change_rate=1.0, n_objects=CATALOGUE, zipf_s=1.0).object_ids
+    check = pd.DataFrame([{"size": k, "model_hit_rate": float(ca.popularity_hit_rate(
+        zipf_probabilities(CATALOGUE, 1.0), k)), "lfu_hit_rate": ca.lfu_hit_rate(req, k)}
+        for k in (10, 50, best.size)])
+    return {"costs": costs, "curve": curve, "best": best, "skew": skew, "lfu_check": check,
             "bandwidth": pd.DataFrame(rows),
             "responsiveness": float(none["latency_s"]) / best.latency_s,
             "throughput": best.throughput_rps / float(none["throughput_rps"])}

@@ -125,3 +125,16 @@ def test_no_frames_is_refused(costs) -> None:
         ca.approximate_cache(np.empty((0, 64)), np.empty(0), np.empty(0), 5, 1.0, costs)
     with pytest.raises(ValueError, match="size"):
         ca.popularity_hit_rate(zipf_probabilities(5, 1.0), -1)
+
+
+def test_lfu_hit_rate_approaches_the_popularity_model() -> None:
+    s = camera_stream(n_frames=20000, scene_change_rate=1.0, n_objects=200, zipf_s=1.0, seed=2)
+    for k in (5, 20, 60):
+        sim = ca.lfu_hit_rate(s.object_ids, k)
+        assert abs(sim - ca.popularity_hit_rate(zipf_probabilities(200, 1.0), k)) < 0.05
+    assert ca.lfu_hit_rate(s.object_ids, 0) == 0.0
+    assert ca.lfu_hit_rate(np.array([1, 2, 1, 3, 1]), 2) == 0.4  # 3 evicts 2, the least used
+    with pytest.raises(ValueError, match="requests"):
+        ca.lfu_hit_rate(np.array([]), 3)
+    with pytest.raises(ValueError, match="size"):
+        ca.lfu_hit_rate(np.array([1]), -1)
