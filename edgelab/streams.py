@@ -164,6 +164,15 @@ def _shift(img: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
+def _pan_walk(steps: np.ndarray) -> np.ndarray:
+    """The camera's (dy, dx) offset per frame: a walk of the given steps kept within ±MAX_PAN."""
+    out = np.zeros_like(steps)
+    cur = np.zeros(2, dtype=steps.dtype)
+    for t in np.flatnonzero(steps.any(axis=1)):
+        out[t:] = cur = np.clip(cur + steps[t], -MAX_PAN, MAX_PAN)
+    return out
+
+
 def camera_stream(config: StreamConfig | None = None, **kwargs: object) -> VideoStream:
     """Generate the synthetic multi-camera stream described in the module docstring.
 
@@ -228,7 +237,7 @@ def camera_stream(config: StreamConfig | None = None, **kwargs: object) -> Video
                                                np.arange(T), 0))
         d = np.clip(walk - walk[first], -cfg.drift_cap, cfg.drift_cap)
         # pan: a walk of one-pixel moves, clipped to ±MAX_PAN
-        pan = np.clip(np.cumsum(pan_dirs[pos] * pan_moves[pos, None], axis=0), -MAX_PAN, MAX_PAN)
+        pan = _pan_walk(pan_dirs[pos] * pan_moves[pos, None])
         img = objects[obj].reshape(T, 8, 8).copy()
         for dy, dx in {(int(a), int(b)) for a, b in pan if a or b}:
             sel = (pan[:, 0] == dy) & (pan[:, 1] == dx)

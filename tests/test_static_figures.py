@@ -107,6 +107,16 @@ MAKERS = {"levels": _levels, "paradigms": _paradigms, "primer": _primer,
           }
 
 
+def _video(draw):
+    from edgelab.explorers.video import CacheExplorer
+    from edgelab.streams import camera_stream
+    s = camera_stream(n_frames=40, n_cameras=2, seed=0)
+    return CacheExplorer(s, s.labels, size=50, draw=draw)
+
+
+MAKERS["video"] = _video
+
+
 def test_every_explorer_is_covered():
     import importlib
     import pkgutil

@@ -15,6 +15,11 @@ ratio to 100 clients, peak RSS.
 on the chapter's default model and data (seed 003 §V-C.1): ``structured_speedup``,
 ``structured_accuracy_drop``, ``mask_speedup``, ``int8_speedup``, ``int8_accuracy_drop`` and
 ``deep_compression_ratio`` at the top level, from one run.
+
+``edgelab bench video [--seed S] [--repeats R] [--format table|csv|json]`` runs the video parts
+(seed 003 §V-C.4-§V-C.5): ``cascade_fps`` (NoScope's whole cascade on this CPU),
+``reference_fps`` and ``to_reference`` (the share of frames reaching the reference model) at
+chapter 24's defaults, one entry per part under ``parts``.
 """
 
 from __future__ import annotations
@@ -112,6 +117,14 @@ def cmd_bench_compression(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_video(args: argparse.Namespace) -> int:
+    """Handler of ``edgelab bench video``: the video analytics parts (seed 003 §V-C.4-§V-C.5)."""
+    from edgelab.inference.video_experiments import run_video_bench
+
+    emit(run_video_bench(seed=args.seed, repeats=args.repeats), args.format)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bench`` and its ``fedavg`` sub-subcommand to the ``edgelab`` parser (seed 003 §IV-C.1)."""
     from edgelab.training.federated.bench import (
@@ -157,3 +170,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--repeats", type=int, default=50,
                    help="timed passes per latency (median; one thread)")
     c.set_defaults(func=cmd_bench_compression)
+    v = sub.add_parser("video", help="the NoScope cascade's frames per second on this CPU and "
+                                     "the share of frames reaching the reference model "
+                                     "(seed 003 §V-C.5)")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--repeats", type=int, default=3, help="timed passes (best of)")
+    v.set_defaults(func=cmd_bench_video)

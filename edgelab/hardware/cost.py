@@ -687,6 +687,8 @@ def head_memory_bytes(profile: Profile) -> np.ndarray:
     act = (t["input_bytes"] + t["output_bytes"]).to_numpy(dtype=np.float64)
     peak = np.concatenate([[0.0], np.maximum.accumulate(act)])
     return w + peak
+
+
 # --------------------------------------------------------------------------- appended: all-reduce (issue 16)
 def ring_allreduce_time(nbytes: np.ndarray | float, n_workers: int,
                         bandwidth_mbps: np.ndarray | float, latency_s: np.ndarray | float = 0.0
@@ -705,3 +707,24 @@ def ring_allreduce_time(nbytes: np.ndarray | float, n_workers: int,
     bw = positive_array("bandwidth_mbps", bandwidth_mbps)
     lat = positive_array("latency_s", latency_s, allow_zero=True)
     return 2 * (n - 1) * (lat + air_time(nb / n, bw))
+
+
+# --------------------------------------------------------------------------- appended: cache lookup
+def search_time(n_entries: np.ndarray | float, macs_per_entry: float, bytes_per_entry: float,
+                device: Device | str) -> np.ndarray:
+    """Seconds to compare one query with ``n_entries`` cached entries on ``device`` by brute force.
+
+    The edge-caching lookup of seed 003 §V-C.4 (Cachier, FoggyCache): every entry costs
+    ``macs_per_entry`` multiply-accumulates (2 FLOPs each) and ``bytes_per_entry`` bytes read
+    from memory; the scan is a roofline, ``max(FLOPs / peak, bytes / (bandwidth × memory
+    efficiency))``, plus the device's per-layer overhead when there is anything to scan (an
+    empty cache costs 0 s). Broadcasts over ``n_entries``. Raises ``ValueError`` naming the
+    parameter for a negative or non-finite size.
+    """
+    n = positive_array("n_entries", n_entries, allow_zero=True, allow_empty=True)
+    macs = float(positive_array("macs_per_entry", macs_per_entry, allow_zero=True))
+    nbytes = float(positive_array("bytes_per_entry", bytes_per_entry, allow_zero=True))
+    dev = get_device(device)
+    compute = 2.0 * n * macs / precision_peak(dev, "fp32")
+    memory = n * nbytes / (dev.mem_bw_gbps * 1e9 * dev.mem_efficiency)
+    return np.where(n > 0, np.maximum(compute, memory) + dev.layer_overhead_s, 0.0)
