@@ -172,7 +172,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.set_defaults(func=cmd_bench_compression)
     v = sub.add_parser("video", help="the NoScope cascade's frames per second on this CPU and "
                                      "the share of frames reaching the reference model "
-                                     "(seed 003 §V-C.5)")
+                                     "(seed 003 §V-C.5); the multi-tenancy allocator's "
+                                     "greedy-vs-optimal gap and solve times for 10 tenants "
+                                     "(§V-C.7)")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--repeats", type=int, default=3, help="timed passes (best of)")
     v.set_defaults(func=cmd_bench_video)

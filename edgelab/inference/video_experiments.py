@@ -273,10 +273,24 @@ def cascade_part(seed: int = 0, repeats: int = 3) -> dict[str, Any]:
             "model_device": r["device"]}
 
 
+def tenancy_part(seed: int = 0, repeats: int = 3) -> dict[str, Any]:
+    """The ``tenancy`` part of ``edgelab bench video``: the multi-tenancy allocator on 10
+    tenants, greedy against the exact optimum (scipy ``milp``), with each solver's time (the
+    best of ``repeats``; seed 003 §V-C.7)."""
+    from edgelab.inference.multi_tenancy import tenancy_benchmark
+
+    runs = [tenancy_benchmark(10, seed) for _ in range(V.integer_in("repeats", repeats, 1, 100))]
+    r = runs[0]
+    return {"part": "tenancy", "tenants": r.n_tenants, "tenant_options": r.n_options,
+            "greedy_accuracy": r.greedy_accuracy, "optimal_accuracy": r.optimal_accuracy,
+            "greedy_gap_points": r.gap_points,
+            "greedy_solve_s": min(b.greedy_solve_s for b in runs),
+            "milp_solve_s": min(b.milp_solve_s for b in runs)}
+
+
 #: The parts of ``edgelab bench video``, each a function ``(seed, repeats) -> dict`` with a
-#: ``part`` name; their other keys are also lifted to the top level of the result. The
-#: multi-tenancy allocator's figures (issue 14 item 9, model selection half) go here.
-VIDEO_BENCH_PARTS: list[Any] = [cascade_part]
+#: ``part`` name; their other keys are also lifted to the top level of the result.
+VIDEO_BENCH_PARTS: list[Any] = [cascade_part, tenancy_part]
 
 
 def run_video_bench(seed: int = 0, repeats: int = 3) -> dict[str, Any]:

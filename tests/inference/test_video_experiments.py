@@ -58,6 +58,10 @@ def test_bench_video_json(capsys) -> None:
     assert out["parts"][0]["part"] == "cascade"
     assert out["cascade_fps"] > 0 and 0 <= out["to_reference"] <= 1
     assert np.isclose(out["to_reference"], out["parts"][0]["to_reference"])
+    tenancy = out["parts"][1]
+    assert tenancy["part"] == "tenancy" and tenancy["tenants"] == 10
+    assert tenancy["optimal_accuracy"] >= tenancy["greedy_accuracy"]
+    assert tenancy["greedy_gap_points"] >= 0 and tenancy["milp_solve_s"] > 0
 
 
 def test_bench_video_bad_input() -> None:
