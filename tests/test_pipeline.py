@@ -216,7 +216,7 @@ def test_summary_rows_and_verdicts(two_runs: tuple[Path, Path, Path]) -> None:
     md = (a / "summary.md").read_text()
     assert "not covered" in md and "`fedavg_rounds`" in md
     # every uncovered claim not re-checkable here shows its reason, counted by reason
-    assert "- `cisco_edge_data_2021` (forecast):" in md and "| chapter-to-come |" in md
+    assert "- `cisco_edge_data_2021` (forecast):" in md and "| forecast |" in md
     unc = pd.read_csv(a / "summary_uncovered.csv", dtype=str, keep_default_na=False)
     assert (unc.not_reproducible_reason != "").tolist() == (unc.reproducible_here != "yes").tolist()
     t4 = pd.read_csv(a / "table4_inference.csv", dtype=str, keep_default_na=False)
