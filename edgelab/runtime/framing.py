@@ -134,11 +134,11 @@ def decode_header(fixed: bytes, dims: bytes | None = None,
     return FrameHeader(flags, dtype, tuple(shape), nbytes)
 
 
-def _raw(t: torch.Tensor) -> memoryview:
+def _raw(t: torch.Tensor) -> bytes:
     t = t.detach().contiguous().cpu()
     if t.dtype == torch.bfloat16:
-        return memoryview(t.view(torch.int16).numpy()).cast("B")
-    return memoryview(t.numpy()).cast("B")
+        t = t.view(torch.int16)
+    return t.numpy().tobytes()
 
 
 def encode_tensor(t: torch.Tensor, more: bool = False) -> bytes:
@@ -146,7 +146,7 @@ def encode_tensor(t: torch.Tensor, more: bool = False) -> bytes:
     if not isinstance(t, torch.Tensor):
         raise FrameError(f"payload must be a torch.Tensor, got {type(t).__name__}")
     raw = _raw(t)
-    return encode_header(t.dtype, tuple(t.shape), raw.nbytes, FLAG_MORE if more else 0) + bytes(raw)
+    return encode_header(t.dtype, tuple(t.shape), len(raw), FLAG_MORE if more else 0) + raw
 
 
 def encode_message(tensors: list[torch.Tensor] | tuple[torch.Tensor, ...]) -> bytes:
