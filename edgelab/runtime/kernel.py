@@ -133,10 +133,9 @@ def kernel_throughput_mbps(rates: list[float], nbytes: int = 2_000_000,
             "a=json.loads(sys.argv[1]); _namespace_main(a['rates'], a['nbytes'], a['timeout'])")
     arg = json.dumps({"rates": [float(r) for r in rates], "nbytes": int(nbytes),
                       "timeout": float(timeout_s)})
-    from edgelab.runtime.server import _package_root
+    from edgelab.runtime.server import child_env
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (_package_root(), os.environ.get("PYTHONPATH", "")) if p))
+    env = child_env()
     res = subprocess.run(["unshare", "-n", sys.executable, "-c", code, arg], capture_output=True,
                          text=True, timeout=timeout_s * (len(rates) + 1) + 60, env=env)
     if res.returncode != 0:

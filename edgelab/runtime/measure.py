@@ -13,29 +13,44 @@ ends, on the same link: it has no serialisation term, so the gap it leaves is sh
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from edgelab._validate import integer_in, positive_array
+from edgelab._validate import choice, integer_in, positive_array
 from edgelab.errors import ParameterError
 from edgelab.hardware.catalog import get_device, get_link
 from edgelab.hardware.cost import split_costs
 from edgelab.hardware.profile import profile_model
 from edgelab.hardware.specs import Device
 from edgelab.runtime.framing import encode_message, read_message
+from edgelab.runtime.kernel import MIN_BURST_BYTES, KernelShaperUnavailable, check_kernel_shaper
 from edgelab.runtime.link import LinkSpec, ShapedSender, link_spec
-from edgelab.runtime.server import ServerHandle, open_connection, start_server, to_model_input
+from edgelab.runtime.server import (
+    LOCALHOST,
+    ServerHandle,
+    check_port_free,
+    child_env,
+    open_connection,
+    start_server,
+    to_model_input,
+)
 
 __all__ = ["Emulation", "host_device", "raw_image", "emulate_splits", "TOLERANCE",
            "MIN_SCORED_MBPS"]
 
 #: a point is "within" when |measured - predicted| ≤ TOLERANCE × predicted (the issue's ±20 %)
 TOLERANCE = 0.20
+#: the two shapers: the user-space link (default) and the kernel tbf (root only)
+SHAPERS = ("user", "kernel")
 #: points below this bandwidth are shown but not scored (the issue's target is at ≥ 1 Mbit/s)
 MIN_SCORED_MBPS = 1.0
 
@@ -62,13 +77,14 @@ class Emulation:
     within_20pct: float
     best_split_agrees: bool
     device: str
+    shaper: str = "user"
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's JSON object: the rows and the two headline figures."""
         cols = ["split", "bandwidth_mbps", "measured_s", "predicted_s", "serialise_s"]
         extra = [c for c in self.rows.columns if c not in cols]
         return {"model": self.model, "link": self.link, "rtt_s": self.rtt_s,
-                "device": self.device, "within_20pct": self.within_20pct,
+                "device": self.device, "shaper": self.shaper, "within_20pct": self.within_20pct,
                 "best_split_agrees": self.best_split_agrees,
                 "best": self.best.to_dict(orient="records"),
                 "rows": self.rows[cols + extra].to_dict(orient="records")}
@@ -178,36 +194,21 @@ def _best(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def emulate_splits(model: str, link: str = "4g", bandwidths: list[float] | None = None,
-                   splits: list[int] | None = None, repeats: int = 5, warmup: int = 1,
-                   seed: int = 0, device: Device | None = None, jitter_s: float = 0.0,
-                   loss: float = 0.0, port: int = 0, read_timeout_s: float = 60.0,
-                   calibrate_with: list[str] | None = None) -> Emulation:
-    """Measure every split of ``model`` over the emulated ``link`` at each bandwidth and
-    compare with the cost model (Neurosurgeon's latency, seed 003 §V-C.2).
+#: the pacing rate of the user-space sender under the kernel shaper (tbf does the shaping)
+UNPACED_MBPS = 1e6
 
-    ``bandwidths`` (Mbit/s, symmetric; default the link's own up/down rates), ``splits``
-    (default every split ``0..n_layers``), ``repeats`` timed round trips per point after
-    ``warmup``; ``device`` is the cost model's host device (default :func:`host_device`, which
-    calibrates ``calibrate_with`` or ``model`` plus ``digits_cnn`` when nothing is saved).
-    The caller's process is the device (one torch thread while it runs); the server is a
-    process of its own on 127.0.0.1 (``port=0``: any free port).
-    """
+
+def _measure(model: str, specs: list[LinkSpec], ks: list[int], n: int, repeats: int,
+             warmup: int, seed: int, port: int, read_timeout_s: float,
+             on_bandwidth: Callable[[float], None] | None = None) -> list[dict[str, Any]]:
+    """The measured rows, bandwidth by bandwidth (``on_bandwidth(mbps)`` runs before each:
+    the kernel shaper sets its rate there, and the sender then only adds the delay)."""
     from edgelab.inference.partition.execution import split_model
     from edgelab.models import build
 
-    base = link_spec(link, jitter_s=jitter_s, loss=loss)
-    specs = [base] if bandwidths is None else [
-        base.at(b) for b in positive_array("bandwidth_mbps", list(bandwidths))]
-    integer_in("repeats", repeats, 1, 10**5)
-    integer_in("warmup", warmup, 0, 10**5)
-    prof = profile_model(model)
-    n = prof.n_layers
-    ks = _check_splits(splits, n)
-    dev = device if device is not None else host_device(
-        calibrate_with or sorted({model, "digits_cnn"}))
     net = build(model, seed)
     img = raw_image(model, seed)
+    heads = {k: (None if k == 0 else split_model(net, k).head) for k in ks}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     rows = []
@@ -216,21 +217,100 @@ def emulate_splits(model: str, link: str = "4g", bandwidths: list[float] | None 
         if any(k < n for k in ks):
             handle = start_server(model, port=port, seed=seed, read_timeout_s=read_timeout_s)
             sock = open_connection(handle)
-        for k in ks:
-            head = None if k == 0 else split_model(net, k).head
-            for sp in specs:
+        for sp in specs:
+            if on_bandwidth is not None:
+                on_bandwidth(sp.uplink_mbps)
+                sp = replace(sp, uplink_mbps=UNPACED_MBPS, downlink_mbps=UNPACED_MBPS)
+            for k in ks:
                 if k == n:
-                    pt = _local_point(head, img, repeats, warmup)
+                    pt = _local_point(heads[k], img, repeats, warmup)
                 else:
-                    pt = _one_point(sock, head, img, k, sp, repeats, warmup, seed, read_timeout_s)
-                rows.append({"split": k, "bandwidth_mbps": sp.uplink_mbps, **pt})
+                    pt = _one_point(sock, heads[k], img, k, sp, repeats, warmup, seed,
+                                    read_timeout_s)
+                rows.append({"split": k, **pt})
         if handle is not None:
             sock.close()
     finally:
         torch.set_num_threads(threads)
         if handle is not None:
             handle.stop()
+    return rows
+
+
+def _kernel_rows(model: str, specs: list[LinkSpec], ks: list[int], n: int, repeats: int,
+                 warmup: int, seed: int, read_timeout_s: float) -> list[dict[str, Any]]:
+    """:func:`_measure` inside ``unshare -n`` with the kernel tbf shaper on its ``lo``."""
+    check_kernel_shaper()
+    arg = json.dumps({"model": model, "specs": [asdict(s) for s in specs], "ks": ks, "n": n,
+                      "repeats": repeats, "warmup": warmup, "seed": seed,
+                      "timeout": read_timeout_s})
+    code = "import sys; from edgelab.runtime.measure import _namespace_main; _namespace_main(sys.argv[1])"
+    res = subprocess.run(["unshare", "-n", sys.executable, "-c", code, arg], capture_output=True,
+                         text=True, timeout=KERNEL_RUN_TIMEOUT_S, env=child_env())
+    if res.returncode != 0:
+        raise KernelShaperUnavailable(f"the kernel shaper run failed: {res.stderr.strip()[-300:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+#: the longest a whole kernel-shaped sweep may take
+KERNEL_RUN_TIMEOUT_S = 3600.0
+
+
+def _namespace_main(arg: str) -> None:
+    """Inside ``unshare -n``: ``lo`` up, tbf at each bandwidth, the rows as JSON on stdout."""
+    a = json.loads(arg)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, capture_output=True, timeout=10)
+
+    def set_rate(mbps: float) -> None:
+        subprocess.run(["tc", "qdisc", "replace", "dev", "lo", "root", "tbf", "rate",
+                        f"{mbps}mbit", "burst", str(MIN_BURST_BYTES), "latency", "1s"],
+                       check=True, capture_output=True, timeout=10)
+
+    rows = _measure(a["model"], [LinkSpec(**s) for s in a["specs"]], a["ks"], a["n"],
+                    a["repeats"], a["warmup"], a["seed"], 0, a["timeout"], set_rate)
+    sys.stdout.write(json.dumps(rows) + "\n")
+
+
+def emulate_splits(model: str, link: str = "4g", bandwidths: list[float] | None = None,
+                   splits: list[int] | None = None, repeats: int = 5, warmup: int = 1,
+                   seed: int = 0, device: Device | None = None, jitter_s: float = 0.0,
+                   loss: float = 0.0, port: int = 0, read_timeout_s: float = 60.0,
+                   calibrate_with: list[str] | None = None, shaper: str = "user") -> Emulation:
+    """Measure every split of ``model`` over the emulated ``link`` at each bandwidth and
+    compare with the cost model (Neurosurgeon's latency, seed 003 §V-C.2).
+
+    ``bandwidths`` (Mbit/s, symmetric; default the link's own up/down rates), ``splits``
+    (default every split ``0..n_layers``), ``repeats`` timed round trips per point after
+    ``warmup``; ``device`` is the cost model's host device (default :func:`host_device`, which
+    calibrates ``calibrate_with`` or ``model`` plus ``digits_cnn`` when nothing is saved).
+    The caller's process is the device (one torch thread while it runs); the server is a
+    process of its own on 127.0.0.1 (``port=0``: any free port). ``shaper="kernel"`` runs the
+    sweep in a private network namespace shaped by tbf (root only; delay stays in user space;
+    one rate for both directions, so give ``bandwidths``).
+    """
+    choice("shaper", shaper, SHAPERS)
+    base = link_spec(link, jitter_s=jitter_s, loss=loss)
+    if shaper == "kernel" and bandwidths is None:
+        bandwidths = [base.uplink_mbps]
+    specs = [base] if bandwidths is None else [
+        base.at(b) for b in positive_array("bandwidth_mbps", list(bandwidths))]
+    integer_in("repeats", repeats, 1, 10**5)
+    integer_in("warmup", warmup, 0, 10**5)
+    prof = profile_model(model)
+    n = prof.n_layers
+    ks = _check_splits(splits, n)
+    if shaper == "kernel":
+        check_kernel_shaper()
+    else:
+        check_port_free(LOCALHOST, port)
+    dev = device if device is not None else host_device(
+        calibrate_with or sorted({model, "digits_cnn"}))
+    if shaper == "kernel":
+        rows = _kernel_rows(model, specs, ks, n, repeats, warmup, seed, read_timeout_s)
+    else:
+        rows = _measure(model, specs, ks, n, repeats, warmup, seed, port, read_timeout_s)
     df = pd.DataFrame(rows)
+    df.insert(1, "bandwidth_mbps", np.repeat([sp.uplink_mbps for sp in specs], len(ks)))
     lk = get_link(link)
     for sp in specs:
         sc = split_costs(prof, dev, dev, get_link(lk, sp.uplink_mbps) if bandwidths else lk)
@@ -238,11 +318,12 @@ def emulate_splits(model: str, link: str = "4g", bandwidths: list[float] | None 
         df.loc[sel, "predicted_s"] = sc.latency_s[0, df.loc[sel, "split"].to_numpy()]
         df.loc[sel, "uplink_bytes"] = sc.uplink_bytes[0, df.loc[sel, "split"].to_numpy()]
     df["error"] = df["measured_s"] / df["predicted_s"] - 1.0
+    df = df.sort_values(["split", "bandwidth_mbps"], kind="stable").reset_index(drop=True)
     scored = df[df["bandwidth_mbps"] >= MIN_SCORED_MBPS]
     within = float((scored["error"].abs() <= TOLERANCE).mean()) if len(scored) else float("nan")
     best = _best(df)
-    return Emulation(model, lk.name, base.rtt_s, df.reset_index(drop=True), best, within,
-                     bool(best["agrees"].all()), dev.name)
+    return Emulation(model, lk.name, base.rtt_s, df, best, within,
+                     bool(best["agrees"].all()), dev.name, shaper)
 
 
 def predicted_only(model: str, link: str, bandwidths: list[float], device: Device | str

@@ -41,7 +41,7 @@ from edgelab.runtime.framing import (
 )
 from edgelab.runtime.link import ShapedSender
 
-__all__ = ["LOCALHOST", "ServerHandle", "check_port_free", "start_server", "open_connection",
+__all__ = ["LOCALHOST", "ServerHandle", "child_env", "check_port_free", "start_server", "open_connection",
            "to_model_input"]
 
 LOCALHOST = "127.0.0.1"
@@ -212,6 +212,12 @@ def _package_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a child process: this edgelab first on the path, one OpenMP thread."""
+    return dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(
+        p for p in (_package_root(), os.environ.get("PYTHONPATH", "")) if p))
+
+
 def start_server(model: str, port: int = 0, host: str = LOCALHOST, seed: int = 0,
                  read_timeout_s: float = 30.0, idle_timeout_s: float = 600.0,
                  max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
@@ -220,8 +226,7 @@ def start_server(model: str, port: int = 0, host: str = LOCALHOST, seed: int = 0
     (seed 003 §V-C.2). ``port=0`` takes any free port; a port in use raises
     :class:`ParameterError` before anything starts."""
     check_port_free(host, port)
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(
-        p for p in (_package_root(), os.environ.get("PYTHONPATH", "")) if p))
+    env = child_env()
     cmd = [sys.executable, "-m", "edgelab.runtime.server", "--model", model, "--host", host,
            "--port", str(port), "--seed", str(seed), "--read-timeout", str(read_timeout_s),
            "--idle-timeout", str(idle_timeout_s), "--max-frame-bytes", str(max_frame_bytes)]
