@@ -92,8 +92,9 @@ class Emulation:
 
 def host_device(models: list[str] | None = None, repeats: int = 5) -> Device:
     """The host device of the cost model (seed 003 §III-B): the saved calibration
-    (``edgelab calibrate``) when there is one, else a fresh calibration on ``models`` (at least
-    two zoo models; one process, ``repeats`` passes, not saved)."""
+    (``edgelab calibrate``) when there is one, else a fresh fit on ``models`` (at least two zoo
+    models; one process, ``repeats`` passes, thread CPU clock as ``edgelab calibrate``; not
+    saved and not scored, so it costs one fit rather than the held-out ones)."""
     from edgelab.hardware.host import load_host_device
 
     dev = load_host_device()
@@ -102,11 +103,11 @@ def host_device(models: list[str] | None = None, repeats: int = 5) -> Device:
     if not models or len(set(models)) < 2:
         raise ParameterError("models must name at least 2 zoo models to calibrate the host "
                              "device (or run `edgelab calibrate` first)")
-    from edgelab.hardware.calibrate import run_calibration
+    from edgelab.hardware.calibrate import check_models, fit_host, measure_protocol
 
-    rep = run_calibration(sorted(set(models)), repeats=repeats, processes=1, warmup=2,
-                          progress=False, save=False)
-    return rep.device
+    meas = measure_protocol(check_models(sorted(set(models))), repeats=repeats, processes=1,
+                            warmup=2, threads=1, clock="thread", progress=False)
+    return fit_host(meas).device
 
 
 def raw_image(model: str, seed: int = 0) -> torch.Tensor:
