@@ -25,11 +25,14 @@ import numpy as np
 import torch
 
 from edgelab._validate import integer_in
+from edgelab.hardware.cost import model_latency, transfer_time
+from edgelab.hardware.specs import Device
 from edgelab.runtime.framing import encode_message, header_size, read_message
 from edgelab.runtime.link import LinkSpec, ShapedSender, link_spec
+from edgelab.runtime.measure import host_device
 from edgelab.runtime.server import LOCALHOST, START_TIMEOUT_S, child_env
 
-__all__ = ["RealRound", "real_round", "main"]
+__all__ = ["RealRound", "predicted_round_s", "real_round", "main"]
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,30 @@ def _client_main(port: int, client: int, n_clients: int, model: str, steps: int,
         read_message(s, timeout_s)  # the server's ack: the update has arrived
 
 
+def predicted_round_s(model: str, device: Device, link: LinkSpec, steps: int, batch: int,
+                      up_bytes: int, down_bytes: int) -> float:
+    """The cost model's time of a synchronous round of identical clients without stragglers,
+    by the rule of :meth:`~edgelab.training.federated.system.SystemModel.client_times`
+    (seed 003 §IV-B.5): RTT + model bytes / downlink, then ``steps`` × 3 × the forward latency
+    of one mini-batch, then RTT + update bytes / uplink; for a device object, not a name."""
+    from edgelab.hardware.profile import profile_model
+
+    down = float(transfer_time(down_bytes, link.downlink_mbps, link.rtt_s))
+    up = float(transfer_time(up_bytes, link.uplink_mbps, link.rtt_s))
+    compute = steps * 3.0 * model_latency(profile_model(model, batch=batch), device)
+    return down + compute + up
+
+
 def real_round(n_clients: int = 3, model: str = "digits_mlp", link: str | LinkSpec = "4g",
-               steps: int = 5, batch: int = 10, seed: int = 0,
+               steps: int = 5, batch: int = 10, seed: int = 0, device: Device | None = None,
                timeout_s: float = 120.0) -> RealRound:
     """Run one FedAvg round with ``n_clients`` client processes (2 to 4; seed 003 §IV-C.1) over
-    the emulated catalog ``link`` at its own rates; compare bytes and time (§IV-B.5)."""
+    the emulated catalog ``link`` at its own rates; compare bytes and time (§IV-B.5).
+    ``device`` is the cost model's host device (default :func:`~edgelab.runtime.measure.
+    host_device`)."""
     from edgelab.training.federated.core import ParamSpec
     from edgelab.training.federated.engine import Federation
     from edgelab.training.federated.strategies import FedAvg
-    from edgelab.training.federated.system import SystemModel
 
     integer_in("n_clients", n_clients, 2, 4)
     integer_in("steps", steps, 1, 10**4)
@@ -178,10 +196,9 @@ def real_round(n_clients: int = 3, model: str = "digits_mlp", link: str | LinkSp
     if errs:
         raise RuntimeError(f"a client process failed: {errs[0]}")
     up_payload = int(stats[0]["wire_bytes"]) - header_size(1)
-    sysm = SystemModel(model, ("host",) * n_clients, (sp.name,) * n_clients, straggler_prob=0.0)
-    predicted = sysm.round_time(list(range(n_clients)), [steps] * n_clients,
-                                [batch] * n_clients, strat.upload_bytes(spec.numel),
-                                strat.download_bytes(spec.numel))
+    predicted = predicted_round_s(model, device if device is not None else host_device(
+        ["digits_cnn", "digits_mlp"]), sp, steps, batch, strat.upload_bytes(spec.numel),
+        strat.download_bytes(spec.numel))
     return RealRound(n_clients, spec.numel, up_payload, len(data) - header_size(1),
                      strat.upload_bytes(spec.numel), strat.download_bytes(spec.numel),
                      header_size(1), measured, predicted, sp.name)
