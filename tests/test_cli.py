@@ -73,6 +73,11 @@ COMMANDS = [
      "cmd_partition", True),
     (["calibrate"], "cmd_calibrate", True),
     (["bench", "fedavg"], "cmd_bench_fedavg", True),
+    (["bench", "video"], "cmd_bench_video", True),
+    (["bench", "compression"], "cmd_bench_compression", True),
+    (["validate"], "cmd_validate", True),
+    (["chapters"], "cmd_chapters", True),
+    (["emulate", "digits_cnn", "--link", "4g"], "cmd_emulate", True),
     (["reproduce"], "cmd_reproduce", False),
     (["compare", "a", "b"], "cmd_compare", False),
 ]
@@ -92,6 +97,20 @@ def test_one_handler_scheme_and_format_in_one_place(argv, handler, formatted):
         assert not hasattr(args, "format")
         code, out, err = run(*argv, "--format", "json")
         assert code == 2 and "--format" in err and out == ""
+
+
+def test_every_handler_is_in_the_table_above():
+    from edgelab.cli import build_parser
+
+    handlers, todo = set(), [build_parser()]
+    while todo:
+        p = todo.pop()
+        if "func" in p._defaults:  # noqa: SLF001 - argparse keeps set_defaults here
+            handlers.add(p._defaults["func"].__name__)  # noqa: SLF001
+        for a in p._actions:  # noqa: SLF001
+            if isinstance(a.choices, dict):
+                todo.extend(a.choices.values())
+    assert handlers == {c[1] for c in COMMANDS}
 
 
 def test_every_command_is_listed():
