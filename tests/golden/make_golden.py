@@ -9,7 +9,8 @@ runs, after the sanitisers of ``sanitize.cfg``, is a *result cell*: its golden c
 ``# NBVAL_CHECK_OUTPUT``, and ``pytest --nbval-lax tests/golden`` (part of ``make test``)
 re-runs the copy and fails when such a cell prints something else, until the copy is written
 again on purpose. Cells whose outputs differ between two runs (wall-clock timings) are not
-checked. The injected parameters cell writes into a fresh temporary folder.
+checked, nor are cells with a line starting ``# measured`` (a measurement that two runs may
+print alike by chance). The injected parameters cell writes into a fresh temporary folder.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def output_text(cell: nbformat.NotebookNode, subs: list[tuple[re.Pattern[str], s
     return text
 
 
+def is_measured(cell: nbformat.NotebookNode) -> bool:
+    """Whether the cell says it prints a measurement (a line starting ``# measured``): wall-clock
+    figures vary from run to run, and two runs that agree by chance must not make it a result."""
+    return any(ln.strip().lower().startswith("# measured") for ln in cell.source.splitlines())
+
+
 def is_injected(cell: nbformat.NotebookNode) -> bool:
     """Whether papermill added this cell (the injected parameters)."""
     return "injected-parameters" in cell.get("metadata", {}).get("tags", [])
@@ -99,6 +106,8 @@ def golden(chapter: Path) -> nbformat.NotebookNode:
             ca.outputs = []
             continue
         text = output_text(ca, subs)
+        if is_measured(ca):  # two runs may print the same time by chance: never a result
+            continue
         if text.strip() and text == output_text(cb, subs):
             ca.source = MARKER + "\n" + ca.source
     a.metadata.pop("papermill", None)
