@@ -255,8 +255,7 @@ def local_sgd_step(task: GossipTask) -> Callable[[torch.Tensor, torch.Tensor, fl
     tr = BatchedTrainer(task.model, task.x_train, task.y_train, task.node_indices)
 
     def step(params: torch.Tensor, idx: torch.Tensor, lr: float) -> torch.Tensor:
-        mask = torch.ones(idx.shape, dtype=torch.float32)
-        _, grad = tr._loss_grad(params, tr._inputs(idx), tr.y[idx], mask)
+        _, grad = tr.batch_loss_grad(params, idx)
         return params - lr * grad
 
     return step

@@ -126,6 +126,12 @@ def _k_from(k: int | None, density: float | None, n: int) -> int:
     return int(kk)
 
 
+def _check_index_dtype(index_dtype: str) -> None:
+    if index_dtype not in INDEX_DTYPES:
+        raise ValueError(f"index_dtype must be one of {', '.join(INDEX_DTYPES)}; got "
+                         f"{index_dtype!r}")
+
+
 def _check_k_density(k: int | None, density: float | None) -> None:
     if (k is None) == (density is None):
         raise ValueError("give exactly one of k (coordinates) or density (fraction in (0, 1])")
@@ -198,9 +204,7 @@ class TopK(_Base):
 
     def __post_init__(self) -> None:
         _check_k_density(self.k, self.density)
-        if self.index_dtype not in INDEX_DTYPES:
-            raise ValueError(f"index_dtype must be one of {', '.join(INDEX_DTYPES)}; got "
-                             f"{self.index_dtype!r}")
+        _check_index_dtype(self.index_dtype)
 
     def compress(self, g: torch.Tensor, *, step: int = 0,
                  rows: torch.Tensor | None = None) -> Encoded:
@@ -276,9 +280,7 @@ class Threshold(_Base):
 
     def __post_init__(self) -> None:
         positive("tau", self.tau)
-        if self.index_dtype not in INDEX_DTYPES:
-            raise ValueError(f"index_dtype must be one of {', '.join(INDEX_DTYPES)}; got "
-                             f"{self.index_dtype!r}")
+        _check_index_dtype(self.index_dtype)
 
     def compress(self, g: torch.Tensor, *, step: int = 0,
                  rows: torch.Tensor | None = None) -> Encoded:
@@ -517,9 +519,7 @@ class DGC(_Base):
         _density("start_density", self.start_density)
         integer_in("warmup_epochs", self.warmup_epochs, 0, 10**6)
         integer_in("steps_per_epoch", self.steps_per_epoch, 1, 10**9)
-        if self.index_dtype not in INDEX_DTYPES:
-            raise ValueError(f"index_dtype must be one of {', '.join(INDEX_DTYPES)}; got "
-                             f"{self.index_dtype!r}")
+        _check_index_dtype(self.index_dtype)
 
     def density_at(self, step: int) -> float:
         """The density used at training step ``step`` (seed 003 §IV-C.3)."""

@@ -418,8 +418,15 @@ class BatchedTrainer(_Base):
             n = int(self.sizes[k])
             glob[row, :n] = self.client_indices[k]
             mask[row, :n] = 1.0
-        g = torch.from_numpy(glob)
-        return self._loss_grad(params, self._inputs(g), self.y[g], torch.from_numpy(mask))
+        return self.batch_loss_grad(params, torch.from_numpy(glob), torch.from_numpy(mask))
+
+    def batch_loss_grad(self, params: torch.Tensor, idx: torch.Tensor,
+                        mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss ``(K,)`` and gradient ``(K, P)`` of row ``k`` at ``params[k]`` on the training
+        samples ``idx[k]`` (``(K, B)`` global indices; ``mask`` weighs them, all 1 by default):
+        one batched step's gradients for any caller, e.g. gossip's nodes (seed 003 §IV-C.1)."""
+        m = torch.ones(idx.shape, dtype=torch.float32) if mask is None else mask
+        return self._loss_grad(params, self._inputs(idx), self.y[idx], m)
 
 
 def make_trainer(engine: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
