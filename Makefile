@@ -5,7 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 # The main job installs the runtime only (requirements.txt); the tests add their own stack
-# (requirements-test.txt: pytest, ruff, JupyterLab, Playwright, Flower with Ray) on top.
+# (requirements-test.txt: pytest, ruff, JupyterLab, Playwright, Flower with Ray) on top, with the
+# book's tools (requirements-book.txt: Sphinx, MyST-NB, JupyterLite), whose site the tests open.
 RUNTIME := $(VENV)/.edgelab-runtime
 TESTS   := $(VENV)/.edgelab-tests
 
@@ -18,8 +19,8 @@ $(RUNTIME): pyproject.toml requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(RUNTIME)
 
-$(TESTS): $(RUNTIME) requirements-test.txt
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+$(TESTS): $(RUNTIME) requirements-test.txt requirements-book.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt -r requirements-book.txt
 	touch $(TESTS)
 
 venv: $(RUNTIME)
