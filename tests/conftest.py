@@ -40,3 +40,15 @@ def _seeded_global_rngs():
     random.seed(0)
     np.random.seed(0)
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def quick_reproduction(tmp_path_factory):
+    """Every chapter run once in quick mode through ``edgelab reproduce`` (``--jobs 2``), shared
+    by the tests that need the pipeline's output of all chapters (the verdicts, the book), so CI
+    pays for the run once. Returns ``(OUT, ReproduceResult)``; tests must not modify OUT."""
+    from edgelab.pipeline import reproduce
+
+    out = tmp_path_factory.mktemp("quick-reproduction") / "out"
+    result = reproduce(out, quick=True, jobs=2, progress=False, echo=lambda _: None)
+    return out, result

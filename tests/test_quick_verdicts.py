@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from edgelab.pipeline import compile_summary, reproduce
+from edgelab.pipeline import compile_summary
 from edgelab.pipeline.summary import (
     FULL_MODE_ONLY,
     compare_verdicts,
@@ -129,10 +129,9 @@ def test_expected_verdicts_file_is_well_formed() -> None:
                                  FULL_MODE_ONLY}
 
 
-def test_quick_verdicts_match_expected(tmp_path: Path) -> None:
+def test_quick_verdicts_match_expected(quick_reproduction) -> None:
     """Every chapter in quick mode: its verdicts are the full run's (tests/expected_verdicts.csv)."""
-    out = tmp_path / "out"
-    result = reproduce(out, quick=True, jobs=2, progress=False, echo=lambda _: None)
+    out, result = quick_reproduction   # tests/conftest.py: one quick run shared with the book
     failed = [r.name for r in result.failed]
     assert not failed, f"chapters failed in quick mode: {failed}"
     got, exp = read_verdicts(out), _expected()
