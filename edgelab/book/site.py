@@ -299,6 +299,6 @@ def build_site(runs: Path, dest: Path, *, previous: Path | None = None,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n_pages = sum(1 for p in dest.rglob("*.html")
-                  if not p.relative_to(dest).parts[0] in ("lite", "_static", "_sources"))
+                  if p.relative_to(dest).parts[0] not in ("lite", "_static", "_sources"))
     return SiteResult(dest=dest, pages=n_pages, chapters=tuple(stem_list),
                       seconds=time.perf_counter() - t0, bytes=_folder_bytes(dest), repo_url=url)
