@@ -9,8 +9,10 @@ OUT    ?= out
 # book's tools (requirements-book.txt: Sphinx, MyST-NB, JupyterLite), whose site the tests open.
 RUNTIME := $(VENV)/.edgelab-runtime
 TESTS   := $(VENV)/.edgelab-tests
+# `make book`: the runtime plus the book's tools (requirements-book.txt), without the test stack.
+BOOK    := $(VENV)/.edgelab-book
 
-.PHONY: venv venv-test reproduce reproduce-full test test-fast lint bench clean
+.PHONY: venv venv-test reproduce reproduce-full book test test-fast lint bench clean
 
 $(RUNTIME): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,10 @@ $(TESTS): $(RUNTIME) requirements-test.txt requirements-book.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt -r requirements-book.txt
 	touch $(TESTS)
 
+$(BOOK): $(RUNTIME) requirements-book.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-book.txt
+	touch $(BOOK)
+
 venv: $(RUNTIME)
 
 venv-test: $(TESTS)
@@ -30,6 +36,13 @@ venv-test: $(TESTS)
 ## The main job: re-run every chapter in quick mode and regenerate the tables into $(OUT)/.
 reproduce: $(RUNTIME)
 	$(BIN)/edgelab reproduce --quick --out $(OUT)
+
+## The book: the quick run (chapters whose inputs did not change are skipped), then the site
+## into $(OUT)/site (open it with `python -m http.server -d $(OUT)/site --bind 127.0.0.1`).
+book: $(BOOK)
+	$(BIN)/edgelab reproduce --quick --resume --out $(OUT)
+	$(BIN)/edgelab book --runs $(OUT) --out $(OUT)/site
+# the JupyterLite bundle: added by the integrator
 
 ## The nightly: full mode.
 reproduce-full: $(RUNTIME)
