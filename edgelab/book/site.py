@@ -133,6 +133,7 @@ def _conf_py(project: str, repo_url: str | None, branch: str) -> str:
         "nb_mime_priority_overrides": [["html", _WIDGET_VIEW, None]],
         "nb_merge_streams": True,
         "myst_heading_anchors": 3,
+        "smartquotes": False,  # titles and numbers as the chapters write them
         "suppress_warnings": ["mystnb.unknown_mime_type", "myst.header", "misc.highlighting_failure"],
         "exclude_patterns": ["_build"],
         "language": "en",

@@ -1,0 +1,186 @@
+"""The built book in a real browser (issue 18 item 1): headless Chromium opens every page.
+
+A session fixture runs ``edgelab reproduce --quick --jobs 2`` over every chapter into a
+temporary OUT (~90 s on an idle 2-core machine) and builds the site from it
+(:func:`edgelab.book.site.build_site`). The site is served by the standard library's
+``http.server`` on 127.0.0.1 in a thread; Playwright drives Debian's ``/usr/bin/chromium``
+(never ``playwright install``). Every chapter page and the index, claims, drift and
+instructors pages must answer 200 with their title, every ``<img>`` must decode
+(``naturalWidth > 0``), every same-origin link outside ``lite/`` (the JupyterLite bundle is
+built by another command) must answer 200, no request may go to another host, and the search
+page must find "Neurosurgeon".
+
+Skips, with the reason, when chromium or playwright is missing; with
+``EDGELAB_REQUIRE_BROWSER`` set (CI), that is a failure instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from edgelab.book.pages import book_chapters
+from edgelab.book.site import build_site
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+NB_DIR = ROOT / "notebooks"
+CHROMIUM = os.environ.get("EDGELAB_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"]
+REPO = "https://github.com/example-org/edgelab"
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "python package playwright is not installed (pip install playwright)"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing()
+    if reason:
+        if os.environ.get("EDGELAB_REQUIRE_BROWSER"):  # CI installs them: a skip is a failure
+            pytest.fail(f"EDGELAB_REQUIRE_BROWSER is set but {reason}")
+        pytest.skip(reason)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002, ANN001, ANN201 - stdlib signature
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # noqa: ANN001, ANN201 - stdlib signature
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the browser left mid-file
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    _require_browser()
+    base = tmp_path_factory.mktemp("site-browser")
+    # EDGELAB_BOOK_TEST_OUT: while developing, an existing OUT of every chapter instead of a run
+    out = Path(os.environ.get("EDGELAB_BOOK_TEST_OUT") or base / "out")
+    if "EDGELAB_BOOK_TEST_OUT" not in os.environ:
+        cmd = [sys.executable, "-m", "edgelab", "reproduce", "--quick", "--jobs", "2", "--out",
+               str(out), "--no-progress", "--notebooks", str(NB_DIR)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, check=False,
+                              cwd=ROOT)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    res = build_site(out, base / "site", repo_url=REPO, notebooks_dir=NB_DIR)
+    print(res.describe())
+    return res.dest
+
+
+@pytest.fixture(scope="session")
+def served(built_site):
+    handler = functools.partial(_Quiet, directory=str(built_site))
+    server = _Server(("127.0.0.1", 0), handler)
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - 127.0.0.1 only
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _wait(pred, timeout: float, what: str, interval: float = 0.25):  # noqa: ANN001, ANN202
+    end = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < end:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def test_every_page_loads_decodes_and_links_in_chromium(served):
+    from playwright.sync_api import sync_playwright
+
+    chapters = book_chapters(None, NB_DIR)
+    pages = [(f"{c.stem}.html", c.title) for c in chapters] + [
+        ("index.html", "edgelab"), ("claims.html", "Claims"), ("drift.html", "Drift"),
+        ("instructors.html", "For instructors")]
+    origin = urlparse(served).netloc
+    foreign: list[str] = []
+    checked: dict[str, int] = {}
+    n_images = 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.set_default_timeout(30_000)
+            page.on("request", lambda r: foreign.append(r.url)
+                    if urlparse(r.url).scheme in ("http", "https")
+                    and urlparse(r.url).netloc != origin else None)
+            for name, title in pages:
+                resp = page.goto(served + name, wait_until="load")
+                assert resp is not None and resp.status == 200, name
+                assert title in page.title(), (name, page.title())
+                # every image decoded (lazy ones are forced to load first)
+                page.evaluate("() => document.querySelectorAll('img').forEach(i => {"
+                              "i.loading = 'eager'; i.scrollIntoView(); })")
+                _wait(lambda: page.evaluate(
+                    "() => Array.from(document.images).every(i => i.complete)"), 30,
+                    f"the images of {name} to load")
+                broken = page.evaluate(
+                    "() => Array.from(document.images).filter(i => i.naturalWidth === 0)"
+                    ".map(i => i.getAttribute('src'))")
+                assert broken == [], (name, broken)
+                n_images += page.evaluate("() => document.images.length")
+                hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
+                                      ".map(a => a.href)")
+                for href in hrefs:
+                    u = urlparse(href)
+                    if u.netloc != origin or u.path.lstrip("/").startswith("lite/"):
+                        continue
+                    target = urljoin(href, u.path)
+                    if target not in checked:
+                        checked[target] = _status(target)
+                    assert checked[target] == 200, (name, href, checked[target])
+            # search works offline: Sphinx's searchindex.js in the page, no server
+            page.goto(served + "search.html?q=Neurosurgeon", wait_until="load")
+            _wait(lambda: page.locator("#search-results ul.search li").count() > 0, 60,
+                  "search results for Neurosurgeon")
+            hits = page.locator("#search-results ul.search li a").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))")
+            assert any(h.startswith("20_partition.html") for h in hits), hits
+        finally:
+            browser.close()
+    assert foreign == [], f"requests to other hosts: {foreign[:5]}"
+    assert n_images > 0 and len(checked) > len(pages)
+    print(f"{len(pages)} pages, {n_images} images decoded, {len(checked)} internal links "
+          f"answered 200, search found {len(hits)} pages for Neurosurgeon")
