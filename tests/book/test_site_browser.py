@@ -173,8 +173,9 @@ def test_every_page_loads_decodes_and_links_in_chromium(served):
                     assert checked[target] == 200, (name, href, checked[target])
             # search works offline: Sphinx's searchindex.js in the page, no server
             page.goto(served + "search.html?q=Neurosurgeon", wait_until="load")
-            _wait(lambda: page.locator("#search-results ul.search li").count() > 0, 60,
-                  "search results for Neurosurgeon")
+            _wait(lambda: "Search finished" in page.evaluate(
+                "() => document.querySelector('.search-summary')?.textContent || ''"), 60,
+                "the search for Neurosurgeon to finish")
             hits = page.locator("#search-results ul.search li a").evaluate_all(
                 "els => els.map(e => e.getAttribute('href'))")
             assert any(h.startswith("20_partition.html") for h in hits), hits
