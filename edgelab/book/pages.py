@@ -49,7 +49,8 @@ WEEK_MINUTES = 180
 #: the site's root (the chapter pages sit at the root).
 LITE_PATH = "lite/lab/index.html?path={stem}.ipynb"
 #: The claims page's columns (from ``OUT/summary.csv``).
-CLAIM_COLUMNS = ("claim", "system", "metric", "reported", "reproduced", "verdict", "chapter")
+CLAIM_COLUMNS = ("claim", "system", "metric", "reported", "reproduced", "verdict", "chapter",
+                 "why", "rule", "setting")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
 
@@ -241,8 +242,9 @@ def claims_page(runs: Path, chapter_stems: Sequence[str]) -> str:
     lines = ["# Claims: reported against reproduced", "",
              f"Every claim a chapter recorded ({len(rows)} rows of `summary.csv`, written by "
              "`edgelab reproduce`), judged by its verdict rule against the value the paper "
-             "reported (`data/reported.csv`). The reason column says why a claim cannot be "
-             "reproduced here, where that is so.", "", "## Verdicts", ""]
+             "reported (`data/reported.csv`): *why* is the verdict rule's reading, *rule* the rule "
+             "(its grammar is in `data/README.md`) and *setting* what the chapter measured.",
+             "", "## Verdicts", ""]
     lines += _table(["Verdict", "Claims"],
                     [[md_escape(v), str(n)] for v, n in sorted(counts.items())]) + [""]
     lines += ["## Claims", ""]
@@ -253,7 +255,8 @@ def claims_page(runs: Path, chapter_stems: Sequence[str]) -> str:
         body.append([md_escape(r["claim_id"]), md_escape(r["system"]), md_escape(r["metric"]),
                      _value(r["reported_value"], r.get("reported_units", "")),
                      _value(r["reproduced_value"], r.get("units", "")),
-                     md_escape(r["verdict"]), link])
+                     md_escape(r["verdict"]), link, md_escape(r.get("reason", "")),
+                     md_escape(r.get("verdict_rule", "")), md_escape(r.get("setting", ""))])
     lines += _table(CLAIM_COLUMNS, body)
     return "\n".join(lines) + "\n"
 

@@ -110,6 +110,7 @@ def test_claims_page_rows_equal_summary_csv(small_out):
     assert [_unescape(r[0]) for r in rows] == [r["claim_id"] for r in summary]
     assert [_unescape(r[5]) for r in rows] == [r["verdict"] for r in summary]
     assert all(r[6] == f"[{STEM}]({STEM}.ipynb)" for r in rows)  # each claim links its chapter
+    assert [_unescape(r[8]) for r in rows] == [r["verdict_rule"] for r in summary]
     counts = {_unescape(v): int(n) for v, n in _table_rows(md, "Verdict")}
     expected: dict[str, int] = {}
     for r in summary:
