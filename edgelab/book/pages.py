@@ -29,7 +29,7 @@ from edgelab.pipeline.chapters import TIMES_FILE, chapter_index, chapter_meta
 
 __all__ = ["BookChapter", "PARTS", "WEEK_MINUTES", "LITE_PATH", "CLAIM_COLUMNS",
            "book_chapters", "part_of", "exercises", "course_weeks", "read_times", "claims_rows",
-           "index_page", "claims_page", "drift_page", "instructors_page", "lite_href",
+           "index_page", "run_mode", "claims_page", "drift_page", "instructors_page", "lite_href",
            "md_escape", "load_notebook"]
 
 #: The survey's parts, by the first digit of a chapter's stem: (title, what it covers). The
@@ -173,10 +173,24 @@ def _toctree(caption: str, entries: Sequence[str]) -> list[str]:
     return ["```{toctree}", f":caption: {caption}", ":maxdepth: 1", "", *entries, "```", ""]
 
 
+def run_mode(notebooks: Mapping[str, Mapping[str, Any]]) -> str:
+    """``quick``, ``full`` or ``mixed``: the mode the executed notebooks ran in (their papermill
+    parameter ``quick``), or ``unknown`` when a notebook does not say."""
+    modes = set()
+    for nb in notebooks.values():
+        params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {})
+        quick = params.get("quick")
+        modes.add("unknown" if not isinstance(quick, bool) else "quick" if quick else "full")
+    if len(modes) == 1:
+        return modes.pop()
+    return "unknown" if "unknown" in modes else "mixed"
+
+
 def index_page(chapters: Sequence[BookChapter], *, extra_pages: Sequence[str] = (),
-               binder: str | None = None) -> str:
+               binder: str | None = None, mode: str = "quick") -> str:
     """The book's front page: what edgelab is, how to read it and the table of contents grouped
-    by the survey's parts (seed 003 §IV, §V), each chapter with its survey section."""
+    by the survey's parts (seed 003 §IV, §V), each chapter with its survey section; ``mode`` is
+    the mode the notebooks ran in (:func:`run_mode`)."""
     lines = [
         "# edgelab: the edge-intelligence surveys, reproduced", "",
         "edgelab is a PyTorch teaching and benchmark package for the edge-intelligence surveys "
@@ -186,8 +200,9 @@ def index_page(chapters: Sequence[BookChapter], *, extra_pages: Sequence[str] = 
         "model and real PyTorch runs, and puts the numbers the papers reported beside the "
         "numbers reproduced here.", "",
         "## How to read this book", "",
-        "* The chapter pages show the notebooks as `edgelab reproduce --quick` executed them: "
-        "the figures and tables are that run's outputs, not re-executed for the site.",
+        ("* The chapter pages show the notebooks as `edgelab reproduce` executed them, in "
+         f"{mode} mode: the figures and tables are that run's outputs, not re-executed for the "
+         "site."),
         "* Each chapter opens with its card: the survey section it mirrors, what it assumes, "
         "its session length and its measured run time.",
         "* The [claims](claims.md) page lists every reported claim against its reproduced value "

@@ -42,6 +42,7 @@ from edgelab.book.pages import (
     lite_href,
     load_notebook,
     read_times,
+    run_mode,
 )
 from edgelab.errors import EdgelabError
 from edgelab.pipeline.results import RUNS
@@ -271,7 +272,8 @@ def build_site(runs: Path, dest: Path, *, previous: Path | None = None,
                 json.dumps(_chapter_copy(nb, ch.stem, ch.lite), indent=1), encoding="utf-8")
         stem_list = [c.stem for c in chapters]
         pages = {
-            "index": index_page(chapters, extra_pages=EXTRA_PAGES, binder=url),
+            "index": index_page(chapters, extra_pages=EXTRA_PAGES, binder=url,
+                                mode=run_mode(notebooks)),
             "claims": claims_page(runs, stem_list),
             "drift": drift_page(runs, None if previous is None else Path(previous)),
             "instructors": instructors_page(chapters, notebooks, read_times(nb_dir)),

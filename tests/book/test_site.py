@@ -10,6 +10,7 @@ offline rule and the search index. The Chromium test is tests/book/test_site_bro
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ from edgelab.book.pages import (
     lite_href,
     load_notebook,
     read_times,
+    run_mode,
 )
 from edgelab.book.site import build_site, external_assets, resolve_repo_url
 from edgelab.cli import run_captured
@@ -198,6 +200,16 @@ def test_index_groups_by_part_with_the_survey_sections_of_chapters_toml():
     assert "no Binder buttons" in md
     toctrees = md.count("```{toctree}")
     assert toctrees == len({c.stem[0] for c in chapters}) + 1
+
+
+def test_run_mode_reads_the_papermill_parameters(small_out):
+    nb = load_notebook(small_out / "runs" / f"{STEM}.ipynb")
+    assert run_mode({STEM: nb}) == "quick"
+    full = json.loads(json.dumps(nb))
+    full["metadata"]["papermill"]["parameters"]["quick"] = False
+    assert run_mode({"a": full}) == "full" and run_mode({"a": full, "b": nb}) == "mixed"
+    assert run_mode({"a": {"metadata": {}}}) == "unknown"
+    assert "in full mode" in index_page(book_chapters(None, NB_DIR), mode="full")
 
 
 def test_drift_page_without_previous_says_so(small_out):
