@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -52,7 +53,8 @@ def _reproduce(out: Path, only: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "edgelab", "reproduce", "--quick", "--only", only, "--out",
          str(out), "--no-progress", "--notebooks", str(NB_DIR)],
-        capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
+        capture_output=True, text=True, timeout=500, check=False, cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})  # Agg: no inline figures
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
@@ -247,7 +249,7 @@ def test_site_pages_and_search(site):
     assert external_assets(site) == []
 
 
-def test_chapter_page_has_binder_and_lite_links(site):
+def test_chapter_page_has_binder_and_lite_links(site, small_out):
     html = (site / f"{STEM}.html").read_text(encoding="utf-8")
     binder = f"https://mybinder.org/v2/gh/example-org/edgelab/main?urlpath=lab/tree/notebooks/{STEM}.ipynb"
     assert binder in html
@@ -257,6 +259,9 @@ def test_chapter_page_has_binder_and_lite_links(site):
     assert "colab" not in html.lower()
     imgs = re.findall(r'<img[^>]*src="(_images/[^"]+\.png)"', html)
     assert imgs and all((site / s).stat().st_size > 0 for s in imgs)
+    nb = load_notebook(small_out / "runs" / f"{STEM}.ipynb")  # every figure, widgets' included
+    assert len(imgs) == sum(1 for c in nb["cells"] for o in c.get("outputs", [])
+                            if "image/png" in o.get("data", {}))
     assert "widget-view+json" not in html  # the widgets' PNG fallback, no widget JavaScript
 
 

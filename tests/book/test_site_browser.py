@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -75,7 +76,7 @@ class _Server(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def built_site(tmp_path_factory) -> tuple[Path, Path]:
     _require_browser()
     base = tmp_path_factory.mktemp("site-browser")
     # EDGELAB_BOOK_TEST_OUT: while developing, an existing OUT of every chapter instead of a run
@@ -83,17 +84,20 @@ def built_site(tmp_path_factory) -> Path:
     if "EDGELAB_BOOK_TEST_OUT" not in os.environ:
         cmd = [sys.executable, "-m", "edgelab", "reproduce", "--quick", "--jobs", "2", "--out",
                str(out), "--no-progress", "--notebooks", str(NB_DIR)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, check=False,
-                              cwd=ROOT)
+        # tests/conftest.py sets MPLBACKEND=Agg, under which a kernel shows no inline figures
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+        # bounded below pytest-timeout's 600 s per test (the fixture's time counts there)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=540, check=False,
+                              cwd=ROOT, env=env)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     res = build_site(out, base / "site", repo_url=REPO, notebooks_dir=NB_DIR)
     print(res.describe())
-    return res.dest
+    return res.dest, out
 
 
 @pytest.fixture(scope="session")
 def served(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site))
+    handler = functools.partial(_Quiet, directory=str(built_site[0]))
     server = _Server(("127.0.0.1", 0), handler)
     server.timeout = 5
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -127,10 +131,19 @@ def _wait(pred, timeout: float, what: str, interval: float = 0.25):  # noqa: ANN
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
-def test_every_page_loads_decodes_and_links_in_chromium(served):
+def _png_outputs(nb_path: Path) -> int:
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] for o in c.get("outputs", [])
+               if "image/png" in o.get("data", {}))
+
+
+def test_every_page_loads_decodes_and_links_in_chromium(built_site, served):
     from playwright.sync_api import sync_playwright
 
     chapters = book_chapters(None, NB_DIR)
+    figures = {f"{c.stem}.html": _png_outputs(built_site[1] / "runs" / f"{c.stem}.ipynb")
+               for c in chapters}
+    assert sum(figures.values()) > len(chapters)  # the chapters plot: the kernels made PNGs
     pages = [(f"{c.stem}.html", c.title) for c in chapters] + [
         ("index.html", "edgelab"), ("claims.html", "Claims"), ("drift.html", "Drift"),
         ("instructors.html", "For instructors")]
@@ -161,6 +174,10 @@ def test_every_page_loads_decodes_and_links_in_chromium(served):
                     ".map(i => i.getAttribute('src'))")
                 assert broken == [], (name, broken)
                 n_images += page.evaluate("() => document.images.length")
+                if name in figures:  # every figure of the executed notebook is on its page
+                    shown = page.evaluate("() => document.querySelectorAll('.cell_output img')"
+                                          ".length")
+                    assert shown == figures[name], (name, shown, figures[name])
                 hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
                                       ".map(a => a.href)")
                 for href in hrefs:
