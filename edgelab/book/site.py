@@ -271,6 +271,10 @@ def build_site(runs: Path, dest: Path, *, previous: Path | None = None,
             (src / f"{ch.stem}.ipynb").write_text(
                 json.dumps(_chapter_copy(nb, ch.stem, ch.lite), indent=1), encoding="utf-8")
         stem_list = [c.stem for c in chapters]
+        if not any("image/png" in o.get("data", {}) for nb in notebooks.values()
+                   for c in nb.get("cells", []) for o in c.get("outputs", [])):
+            print("edgelab book: the executed notebooks hold no figures (was MPLBACKEND=Agg set "
+                  "for edgelab reproduce? the kernels need their inline backend)", file=sys.stderr)
         pages = {
             "index": index_page(chapters, extra_pages=EXTRA_PAGES, binder=url,
                                 mode=run_mode(notebooks)),

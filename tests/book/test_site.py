@@ -393,3 +393,20 @@ def test_cli_builds_and_prints_what_it_built(small_out, tmp_path):
     assert "/edgelab/nightly?urlpath=" in (tmp_path / "s" / f"{STEM}.html").read_text(
         encoding="utf-8")
 
+
+
+def test_build_warns_when_the_notebooks_hold_no_figures(small_out, tmp_path, capsys):
+    runs = tmp_path / "out"
+    shutil.copytree(small_out, runs)
+    path = runs / "runs" / f"{STEM}.ipynb"
+    nb = load_notebook(path)
+    for cell in nb["cells"]:
+        cell["outputs"] = [o for o in cell.get("outputs", []) if "image/png" not in
+                           o.get("data", {})]
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    build_site(runs, tmp_path / "site", repo_url=REPO)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "hold no figures" in err[0] and "MPLBACKEND" in err[0]
+    capsys.readouterr()
+    build_site(small_out, tmp_path / "site", repo_url=REPO)
+    assert capsys.readouterr().err == ""
