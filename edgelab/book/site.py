@@ -21,6 +21,8 @@ Launch buttons: Binder (mybinder.org, JupyterLab) when the repository URL is kno
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import os
 import re
@@ -45,7 +47,7 @@ from edgelab.book.pages import (
     run_mode,
 )
 from edgelab.errors import EdgelabError
-from edgelab.pipeline.results import RUNS
+from edgelab.pipeline.results import RUNS, ChapterResult
 from edgelab.pipeline.run import find_notebooks_dir
 
 __all__ = ["SiteResult", "build_site", "resolve_repo_url", "external_assets",
@@ -144,9 +146,26 @@ def _conf_py(project: str, repo_url: str | None, branch: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _chapter_copy(nb: dict[str, Any], stem: str, lite: bool) -> dict[str, Any]:
-    """The executed notebook as a page: widget state dropped (the PNG fallback shows), and a
-    JupyterLite link after the title cell when the chapter runs in the browser."""
+def _failure(runs: Path, stem: str) -> str | None:
+    """How a chapter failed in this run (:meth:`ChapterResult.describe_failure` of its manifest
+    ``OUT/runs/<stem>.json``), or None when it did not."""
+    path = runs / RUNS / f"{stem}.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("status") != "failed":
+        return None
+    names = {f.name for f in dataclasses.fields(ChapterResult)}
+    result = ChapterResult(**{k: v for k, v in manifest.items() if k in names})
+    return " ".join(result.describe_failure().split())
+
+
+def _chapter_copy(nb: dict[str, Any], stem: str, lite: bool,
+                  failure: str | None = None) -> dict[str, Any]:
+    """The executed notebook as a page: widget state dropped (the PNG fallback shows), a
+    JupyterLite link after the title cell when the chapter runs in the browser, and a warning
+    when the chapter failed in this run."""
     nb = json.loads(json.dumps(nb))
     nb.get("metadata", {}).pop("widgets", None)
     for cell in nb.get("cells", []):  # the chapter card's links: MyST-NB leaves outputs' as is
@@ -160,6 +179,13 @@ def _chapter_copy(nb: dict[str, Any], stem: str, lite: bool) -> dict[str, Any]:
                 "source": [f'<p class="edgelab-lite"><a href="{lite_href(stem)}">'
                            "Run in your browser (JupyterLite)</a>: no server, no install.</p>"]}
         nb["cells"].insert(1, cell)
+    if failure is not None:
+        text = html.escape(failure[:500])
+        nb["cells"].insert(1, {
+            "cell_type": "markdown", "metadata": {}, "id": "edgelab-failed",
+            "source": [f'<p class="edgelab-failed"><strong>This chapter failed in this run:'
+                       f"</strong> {text} (the cell index counts the cells of notebooks/{stem}.ipynb). "
+                       "Its outputs stop where it failed.</p>"]})
     return nb
 
 
@@ -269,7 +295,8 @@ def build_site(runs: Path, dest: Path, *, previous: Path | None = None,
             nb = load_notebook(runs / RUNS / f"{ch.stem}.ipynb")
             notebooks[ch.stem] = nb
             (src / f"{ch.stem}.ipynb").write_text(
-                json.dumps(_chapter_copy(nb, ch.stem, ch.lite), indent=1), encoding="utf-8")
+                json.dumps(_chapter_copy(nb, ch.stem, ch.lite, _failure(runs, ch.stem)),
+                           indent=1), encoding="utf-8")
         stem_list = [c.stem for c in chapters]
         if not any("image/png" in o.get("data", {}) for nb in notebooks.values()
                    for c in nb.get("cells", []) for o in c.get("outputs", [])):

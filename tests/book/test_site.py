@@ -410,3 +410,19 @@ def test_build_warns_when_the_notebooks_hold_no_figures(small_out, tmp_path, cap
     capsys.readouterr()
     build_site(small_out, tmp_path / "site", repo_url=REPO)
     assert capsys.readouterr().err == ""
+
+
+def test_a_failed_chapter_says_so_on_its_page(small_out, tmp_path):
+    runs = tmp_path / "out"
+    shutil.copytree(small_out, runs)
+    path = runs / "runs" / f"{STEM}.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(status="failed", error="ValueError: <bad> thing", cell_index=7)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    build_site(runs, tmp_path / "site", repo_url=REPO)
+    html = (tmp_path / "site" / f"{STEM}.html").read_text(encoding="utf-8")
+    assert "This chapter failed in this run:" in html
+    assert "cell 7: ValueError: &lt;bad&gt; thing" in html
+    build_site(small_out, tmp_path / "site", repo_url=REPO)
+    assert "failed in this run" not in (tmp_path / "site" / f"{STEM}.html").read_text(
+        encoding="utf-8")
