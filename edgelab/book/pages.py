@@ -370,7 +370,8 @@ def instructors_page(chapters: Sequence[BookChapter], notebooks: Mapping[str, Ma
         ".venv/bin/edgelab reproduce --full --out out-full            # the nightly's full mode",
         "```", "",
         "Without a local install, each chapter page's launch button opens it on Binder "
-        "(mybinder.org), which installs the environment in the repository's `binder/` folder.", "",
+        "(mybinder.org), which installs `binder/requirements.txt`: the versions `make test` "
+        "installs.", "",
         "## Why there is no Colab button", "",
         "Each chapter would have to pip-install the pinned torch==2.13.0 in its first cell, "
         "replacing Colab's own CUDA build of torch and breaking its torchvision and torchaudio, "

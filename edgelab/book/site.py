@@ -110,7 +110,8 @@ def resolve_repo_url(repo_url: str | None = None, *, cwd: Path | None = None,
         return None, "no --repo-url, not on GitHub Actions, and git has no remote 'origin'"
     m = _GITHUB.match(remote)
     if m is None:
-        return None, f"no --repo-url, not on GitHub Actions, and origin ({remote}) is not GitHub"
+        # the remote itself is not repeated: it may carry a token (https://user:token@host/...)
+        return None, "no --repo-url, not on GitHub Actions, and origin is not a GitHub URL"
     return f"https://{m.group(1)}/{m.group(2)}/{m.group(3)}", "git remote get-url origin"
 
 

@@ -339,7 +339,8 @@ def test_repo_url_from_git_remote(tmp_path, remote, expected):
     _git(tmp_path, "remote", "add", "origin", remote)
     url, why = resolve_repo_url(None, cwd=tmp_path, env={})
     assert url == expected
-    assert ("git remote get-url origin" in why) if expected else ("not GitHub" in why)
+    assert ("git remote get-url origin" in why) if expected else ("not a GitHub URL" in why)
+    assert "gitlab" not in why  # the remote is not echoed (it may carry a token)
 
 
 def test_repo_url_none_without_a_remote(tmp_path):

@@ -1,8 +1,8 @@
 """The built book in a real browser (issue 18 item 1): headless Chromium opens every page.
 
-A session fixture runs ``edgelab reproduce --quick --jobs 2`` over every chapter into a
-temporary OUT (~90 s on an idle 2-core machine) and builds the site from it
-(:func:`edgelab.book.site.build_site`). The site is served by the standard library's
+The session's quick reproduction of every chapter (``quick_reproduction`` of tests/conftest.py,
+``--jobs 2``, ~90 s on an idle 2-core machine, shared with the verdict test) is built into a
+site (:func:`edgelab.book.site.build_site`). The site is served by the standard library's
 ``http.server`` on 127.0.0.1 in a thread; Playwright drives Debian's ``/usr/bin/chromium``
 (never ``playwright install``). Every chapter page and the index, claims, drift and
 instructors pages must answer 200 with their title, every ``<img>`` must decode
@@ -20,7 +20,6 @@ import functools
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -76,21 +75,25 @@ class _Server(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> tuple[Path, Path]:
+def built_site(request, tmp_path_factory) -> tuple[Path, Path]:
+    """The site of the session's quick reproduction of every chapter (tests/conftest.py's
+    ``quick_reproduction``, shared with the verdict test; not modified here)."""
     _require_browser()
-    base = tmp_path_factory.mktemp("site-browser")
     # EDGELAB_BOOK_TEST_OUT: while developing, an existing OUT of every chapter instead of a run
-    out = Path(os.environ.get("EDGELAB_BOOK_TEST_OUT") or base / "out")
-    if "EDGELAB_BOOK_TEST_OUT" not in os.environ:
-        cmd = [sys.executable, "-m", "edgelab", "reproduce", "--quick", "--jobs", "2", "--out",
-               str(out), "--no-progress", "--notebooks", str(NB_DIR)]
-        # tests/conftest.py sets MPLBACKEND=Agg, under which a kernel shows no inline figures
-        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-        # bounded below pytest-timeout's 600 s per test (the fixture's time counts there)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=540, check=False,
-                              cwd=ROOT, env=env)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    res = build_site(out, base / "site", repo_url=REPO, notebooks_dir=NB_DIR)
+    if os.environ.get("EDGELAB_BOOK_TEST_OUT"):
+        out = Path(os.environ["EDGELAB_BOOK_TEST_OUT"])
+    else:
+        # tests/conftest.py sets MPLBACKEND=Agg, under which a kernel shows no inline figures;
+        # the chapters' numbers do not depend on it, so the shared run goes without it
+        saved = os.environ.pop("MPLBACKEND", None)
+        try:
+            out, result = request.getfixturevalue("quick_reproduction")
+        finally:
+            if saved is not None:
+                os.environ["MPLBACKEND"] = saved
+        assert not result.failed, [c.describe_failure() for c in result.failed]
+    res = build_site(out, tmp_path_factory.mktemp("site-browser") / "site", repo_url=REPO,
+                     notebooks_dir=NB_DIR)
     print(res.describe())
     return res.dest, out
 
@@ -143,7 +146,9 @@ def test_every_page_loads_decodes_and_links_in_chromium(built_site, served):
     chapters = book_chapters(None, NB_DIR)
     figures = {f"{c.stem}.html": _png_outputs(built_site[1] / "runs" / f"{c.stem}.ipynb")
                for c in chapters}
-    assert sum(figures.values()) > len(chapters)  # the chapters plot: the kernels made PNGs
+    assert sum(figures.values()) > len(chapters), (  # the chapters plot: the kernels made PNGs
+        "the executed notebooks hold few figures: did the shared quick_reproduction run with "
+        "MPLBACKEND=Agg (a test that used it before this one)?")
     pages = [(f"{c.stem}.html", c.title) for c in chapters] + [
         ("index.html", "edgelab"), ("claims.html", "Claims"), ("drift.html", "Drift"),
         ("instructors.html", "For instructors")]
