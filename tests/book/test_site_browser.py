@@ -83,14 +83,8 @@ def built_site(request, tmp_path_factory) -> tuple[Path, Path]:
     if os.environ.get("EDGELAB_BOOK_TEST_OUT"):
         out = Path(os.environ["EDGELAB_BOOK_TEST_OUT"])
     else:
-        # tests/conftest.py sets MPLBACKEND=Agg, under which a kernel shows no inline figures;
-        # the chapters' numbers do not depend on it, so the shared run goes without it
-        saved = os.environ.pop("MPLBACKEND", None)
-        try:
-            out, result = request.getfixturevalue("quick_reproduction")
-        finally:
-            if saved is not None:
-                os.environ["MPLBACKEND"] = saved
+        # the shared run's kernels have their inline backend (tests/conftest.py), so figures
+        out, result = request.getfixturevalue("quick_reproduction")
         assert not result.failed, [c.describe_failure() for c in result.failed]
     res = build_site(out, tmp_path_factory.mktemp("site-browser") / "site", repo_url=REPO,
                      notebooks_dir=NB_DIR)
@@ -148,7 +142,7 @@ def test_every_page_loads_decodes_and_links_in_chromium(built_site, served):
                for c in chapters}
     assert sum(figures.values()) > len(chapters), (  # the chapters plot: the kernels made PNGs
         "the executed notebooks hold few figures: did the shared quick_reproduction run with "
-        "MPLBACKEND=Agg (a test that used it before this one)?")
+        "MPLBACKEND=Agg (tests/conftest.py must unset it for the kernels)?")
     pages = [(f"{c.stem}.html", c.title) for c in chapters] + [
         ("index.html", "edgelab"), ("claims.html", "Claims"), ("drift.html", "Drift"),
         ("instructors.html", "For instructors")]
