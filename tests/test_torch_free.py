@@ -116,21 +116,28 @@ REGENERATE = "python -m edgelab.hardware.profile --write-shipped"
 
 def test_shipped_profiles_equal_the_live_profiler_for_every_model():
     """data/profiles/ is what the live profiler gives today, cell by cell (regenerated here)."""
-    from edgelab.hardware.profile import shipped_frames, shipped_index, shipped_profile
+    from edgelab.hardware.profile import _read_shipped, shipped_frames, shipped_index
     from edgelab.models import list_models
 
     tables, index = shipped_frames()
     stored = shipped_index()
-    assert set(stored["models"]) == set(list_models()) == set(tables), \
+    assert set(stored["models"]) == set(list_models()), \
         f"the shipped models differ from the zoo; regenerate with `{REGENERATE}`"
+    assert set(tables) == set(stored["models"]) | set(stored["variants"])
+    assert "squeezenet@1x3x227x227" in stored["variants"]  # a measured pair off the default
     assert stored == json.loads(json.dumps(index)), f"index.json is stale; run `{REGENERATE}`"
-    for name, table in tables.items():
-        shipped, live = shipped_profile(name), profile_model(name)
+    for key, table in tables.items():
+        meta = {**index["models"], **index["variants"]}[key]
+        name = meta.get("model", key)
+        shipped = _read_shipped(key)
+        live = profile_model(name, meta.get("batch", 1), tuple(meta["input_shape"]))
         pd.testing.assert_frame_equal(shipped.table, table, check_exact=True,
-                                      obj=f"{name} (regenerate with `{REGENERATE}`)")
-        assert (shipped.input_bytes, shipped.raw_input_bytes, shipped.preds,
-                shipped.output_layer) == (live.input_bytes, live.raw_input_bytes, live.preds,
-                                          live.output_layer), f"{name}: run `{REGENERATE}`"
+                                      obj=f"{key} (regenerate with `{REGENERATE}`)")
+        pd.testing.assert_frame_equal(shipped.table, live.table, check_exact=True)
+        assert (shipped.name, shipped.input_bytes, shipped.raw_input_bytes, shipped.preds,
+                shipped.output_layer) == (live.name, live.input_bytes, live.raw_input_bytes,
+                                          live.preds, live.output_layer), \
+            f"{key}: run `{REGENERATE}`"
         assert np.array_equal(shipped.cut_bytes(), live.cut_bytes())
 
 
@@ -164,6 +171,8 @@ for name in sys.argv[1].split(","):
                  "one": cost.cost(p, "rpi4", "t4", "4g", split=2)["latency_s"]}
 out["zoo"] = zoo_names()
 out["payloads"] = primer.standard_payloads()
+from edgelab.hardware.validate import validate
+out["validate"] = validate().summary
 for bad in ({"batch": 2}, {"input_shape": (3, 100, 100)}):
     try:
         profile_model("alexnet", **bad)
@@ -193,6 +202,9 @@ def test_profile_model_without_torch_uses_the_shipped_profiles_and_prices_identi
                              "one": cost.cost(p, "rpi4", "t4", "4g", split=2)["latency_s"]}
     assert got["zoo"] == list_models()
     assert got["payloads"] == primer.standard_payloads()
+    from edgelab.hardware.validate import validate
+
+    assert got["validate"] == json.loads(json.dumps(validate().summary))  # squeezenet@227 too
     batch, shape, unknown = got["errors"]
     assert batch.startswith("batch/input_shape: without torch") and "got batch 2" in batch
     assert "input 3x100x100" in shape and "install torch" in shape

@@ -348,16 +348,21 @@ def zoo_input_shape(name: str) -> tuple[int, ...]:
     return tuple(entries[name]["input_shape"])
 
 
+def _variant_key(name: str, batch: int, shape: Sequence[int]) -> str:
+    return f"{name}@{batch}x{'x'.join(str(int(v)) for v in shape)}"
+
+
 @lru_cache(maxsize=64)
-def _read_shipped(name: str) -> Profile:
-    entries = shipped_index()["models"]
-    if name not in entries:
-        raise unknown_name("model", name, entries)
-    meta = entries[name]
-    table = pd.read_csv(data_path(f"{SHIPPED_DIR}/{name}.csv"), keep_default_na=False,
+def _read_shipped(key: str) -> Profile:
+    index = shipped_index()
+    entries = {**index["models"], **index.get("variants", {})}
+    if key not in entries:
+        raise unknown_name("model", key, index["models"])
+    meta = entries[key]
+    table = pd.read_csv(data_path(f"{SHIPPED_DIR}/{key}.csv"), keep_default_na=False,
                         dtype={c: str for c in _TEXT_COLUMNS})
-    return profile_from_table(name, table[COLUMNS], meta["input_bytes"], meta["preds"],
-                              meta["output_layer"], meta["raw_input_bytes"])
+    return profile_from_table(meta.get("model", key), table[COLUMNS], meta["input_bytes"],
+                              meta["preds"], meta["output_layer"], meta["raw_input_bytes"])
 
 
 def shipped_profile(name: str) -> Profile:
@@ -373,24 +378,43 @@ def shipped_profile(name: str) -> Profile:
 
 
 def _shipped_model(name: str, batch: int, input_shape: tuple[int, ...] | None) -> Profile:
-    entries = shipped_index()["models"]
-    if name not in entries:
-        raise unknown_name("model", name, entries)
+    index = shipped_index()
+    if name not in index["models"]:
+        raise unknown_name("model", name, index["models"])
     batch = integer_in("batch", batch, 1, MAX_BATCH)
-    default = tuple(entries[name]["input_shape"])
-    shape = None if input_shape is None else tuple(input_shape)
-    if batch != 1 or (shape is not None and shape != default):
-        raise ParameterError(
-            f"batch/input_shape: without torch only the shipped profiles exist (batch 1, input "
-            f"{'x'.join(map(str, default))}); got batch {batch}, input "
-            f"{'x'.join(map(str, shape or default))} (install torch to profile live)")
-    return shipped_profile(name)
+    default = tuple(index["models"][name]["input_shape"])
+    shape = default if input_shape is None else tuple(input_shape)
+    if batch == 1 and shape == default:
+        return shipped_profile(name)
+    key = _variant_key(name, batch, shape)
+    if key in index.get("variants", {}):
+        return _copy(_read_shipped(key))
+    raise ParameterError(
+        f"batch/input_shape: without torch only the shipped profiles exist (batch 1, input "
+        f"{'x'.join(map(str, default))}, and the measured pairs' inputs); got batch {batch}, "
+        f"input {'x'.join(map(str, shape))} (install torch to profile live)")
+
+
+def _measured_variants() -> list[tuple[str, int, tuple[int, ...]]]:
+    """(model, batch, input) of data/measured_latency.csv's pairs off the default input."""
+    from edgelab import models
+
+    df = pd.read_csv(data_path("measured_latency.csv"))
+    out = set()
+    for m, hw, b in df[["model", "input_hw", "batch"]].itertuples(index=False):
+        shape = (3, int(hw), int(hw))
+        if (int(b), shape) != (1, tuple(models.spec(str(m)).input_shape)):
+            out.add((str(m), int(b), shape))
+    return sorted(out)
 
 
 def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.DataFrame],
                                                                 dict[str, Any]]:
     """Regenerate the shipped profiles in memory with the live profiler (needs torch).
 
+    Besides every model at batch 1 and the paper's input, the (batch, input) pairs that
+    ``data/measured_latency.csv`` prices off the default (``variants``, keyed
+    ``model@BxCxHxW``) are shipped, so that the catalog's validation runs without torch.
     Returns the per-model tables and the index that :func:`write_shipped` stores; the tests
     compare them with ``data/profiles/`` (seed 003 §II-D).
     """
@@ -405,6 +429,17 @@ def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.Dat
         tables[name] = p.table[COLUMNS].copy()
         index["models"][name] = {
             "input_shape": list(models.spec(name).input_shape), "family": models.spec(name).family,
+            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
+            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+    index["variants"] = {}
+    for name, batch, shape in _measured_variants():
+        if name not in names:
+            continue
+        p = profile_model(name, batch, shape)
+        key = _variant_key(name, batch, shape)
+        tables[key] = p.table[COLUMNS].copy()
+        index["variants"][key] = {
+            "model": name, "batch": batch, "input_shape": list(shape),
             "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
             "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
     return tables, index
