@@ -80,6 +80,7 @@ COMMANDS = [
     (["emulate", "digits_cnn", "--link", "4g"], "cmd_emulate", True),
     (["reproduce"], "cmd_reproduce", False),
     (["compare", "a", "b"], "cmd_compare", False),
+    (["lite", "--out", "x"], "cmd_lite", True),
 ]
 
 

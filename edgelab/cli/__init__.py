@@ -44,7 +44,8 @@ _DEBUG_HINT = f"--debug or {DEBUG_ENV}=1 shows the traceback"
 #: ``register(subparsers)`` that adds its subcommands, whose handlers are named ``cmd_<command>``.
 COMMAND_MODULES = ("edgelab.cli.hardware", "edgelab.cli.levels", "edgelab.cli.calibrate",
                    "edgelab.cli.pipeline", "edgelab.cli.partition", "edgelab.cli.bench",
-                   "edgelab.cli.validate", "edgelab.cli.emulate")
+                   "edgelab.cli.validate", "edgelab.cli.emulate",
+                   "edgelab.cli.lite")
 
 
 class _Parser(argparse.ArgumentParser):
