@@ -39,7 +39,7 @@ reproduce-full: $(RUNTIME)
 test: $(TESTS)
 	$(BIN)/ruff check edgelab tests
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not online"
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	    --nbval-cell-timeout 300 --nbval-sanitize-with tests/golden/sanitize.cfg tests/golden
 
