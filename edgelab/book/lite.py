@@ -30,6 +30,7 @@ JupyterLite's Pyodide kernel, served beside the book (``<site>/lite``):
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -52,6 +53,7 @@ from edgelab.pipeline.chapters import META_FILE, TIMES_FILE
 from edgelab.pipeline.run import discover_notebooks, find_notebooks_dir
 
 __all__ = ["PYODIDE_VERSION", "PYODIDE_CDN", "KERNEL_START", "EDGELAB_DEPENDS",
+           "CHAPTER_DISTRIBUTIONS", "OPTIONAL_DISTRIBUTIONS",
            "WIDGET_WHEELS", "LiteBuildError", "LiteResult", "lite_chapters", "build_lite",
            "bundle_lock", "wheel_sha256"]
 
@@ -65,6 +67,13 @@ PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 KERNEL_START = ("micropip", "ipython", "jedi")
 #: compiled packages (and ipywidgets) that edgelab's torch-free part imports inside functions
 EDGELAB_DEPENDS = ("numpy", "pandas", "scipy", "matplotlib", "ipywidgets")
+#: the distributions the lite chapters import beyond the kernel's own (measured in a kernel
+#: without torch by tests/book/test_torch_free_chapters.py); tests/book/test_lite.py checks that
+#: the bundle's lock resolves each from edgelab's entry
+CHAPTER_DISTRIBUTIONS = ("cycler", "fonttools", "ipywidgets", "kiwisolver", "matplotlib",
+                         "matplotlib-inline", "numpy", "pandas", "pillow", "pyparsing", "scipy")
+#: imported only where installed (numpy.f2py tries charset_normalizer): need not be in the lock
+OPTIONAL_DISTRIBUTIONS = ("charset-normalizer",)
 #: pure-Python wheels not in Pyodide's lock that the kernel side of the widgets needs, at the
 #: versions of this environment (the lab extension bundled is this environment's too)
 WIDGET_WHEELS = {"comm": (), "ipywidgets": ("comm", "ipython", "traitlets")}
@@ -252,7 +261,9 @@ def _download(wheels: Path, pins: dict[str, str]) -> dict[str, Path]:
 def _edgelab_wheel(root: Path, dest: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    _pip("wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(dest), str(root),
+    # the venv's setuptools where it has one (no registry needed), else pip's isolated build
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    _pip("wheel", "--no-deps", *isolation, "--wheel-dir", str(dest), str(root),
          what="pip wheel edgelab")
     hits = sorted(dest.glob("edgelab-*-py3-none-any.whl"))
     if len(hits) != 1:

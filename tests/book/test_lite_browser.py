@@ -164,6 +164,10 @@ def test_lite_kernel_starts_offline(bundle: tuple[str, dict]) -> None:
 
             assert f"edgelab {__version__}" in "\n".join(out2), out2
             assert any("/static/pyodide/edgelab-" in u for _, u in s.requests)
+            # chapter_card reads notebooks/ from the kernel's working folder (the drive)
+            out3 = s.run_new_cell("import os; print(os.getcwd(), "
+                                  "os.path.exists('notebooks/chapters.toml'))")
+            assert "\n".join(out3).strip().endswith("True"), out3
             others = [u for u in s.external() if not u.startswith(PYODIDE_CDN)]
             assert others == [], "requests to hosts other than Pyodide's CDN"
             local = [u for _, u in s.requests if u.startswith(url)]
@@ -197,14 +201,16 @@ def test_lite_chapter_00_explorer_online(bundle: tuple[str, dict]) -> None:
             s.page.get_by_role("menuitem", name="Run", exact=True).click()
             s.page.get_by_text("Run All Cells", exact=True).click()
             handle = s.page.locator(".widget-hslider .noUi-handle").first
-            try:
-                handle.wait_for(state="attached", timeout=CELL_S * 1000)
-            except Exception:
-                errors = s.page.locator(".jp-OutputArea-output",
-                                        has_text="Error").all_inner_texts()
-                raise AssertionError(f"no explorer slider; first error: "
-                                     f"{errors[0][-600:] if errors else None}; failed requests: "
-                                     f"{s.failed[:5]}") from None
+            tracebacks = s.page.locator(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+                has_text="Error")
+            # Run All stops at the first failing cell: wait for the slider or an error
+            _wait(lambda: handle.count() or tracebacks.count(), CELL_S,
+                  "the explorer's slider (or a cell's error)")
+            if not handle.count():
+                text = (tracebacks.first.text_content() or "").strip().splitlines() or [""]
+                raise AssertionError(f"a cell failed before the explorer: {text[-1]!r}; "
+                                     f"failed requests: {sorted(set(s.failed))[:4]}")
             _wait(lambda: s.page.locator(".jp-InputArea-prompt", has_text="[*]").count() == 0,
                   CELL_S, "Run All to finish")
             errors = s.page.locator('[data-mime-type="application/vnd.jupyter.stderr"]',
