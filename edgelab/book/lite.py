@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import tomllib
 from collections.abc import Sequence
@@ -220,15 +221,15 @@ def _pyodide_core(cache: Path) -> Path:
                                  "(apt-get install -y npm)")
         _run([npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(cache),
               "--silent"], f"npm pack pyodide@{PYODIDE_VERSION}")
-    tmp = cache / "pyodide-extract"
-    shutil.rmtree(tmp, ignore_errors=True)
-    with tarfile.open(tgz) as tf:
-        tf.extractall(tmp, filter="data")
-    shutil.rmtree(core, ignore_errors=True)
-    core.mkdir(parents=True)
-    for f in _CORE_FILES:
-        shutil.copy2(tmp / "package" / f, core / f)
-    shutil.rmtree(tmp)
+    with tempfile.TemporaryDirectory(dir=cache, prefix="extract-") as tmp:
+        with tarfile.open(tgz) as tf:
+            tf.extractall(tmp, filter="data")
+        staged = Path(tmp) / "core"
+        staged.mkdir()
+        for f in _CORE_FILES:
+            shutil.copy2(Path(tmp) / "package" / f, staged / f)
+        shutil.rmtree(core, ignore_errors=True)
+        os.replace(staged, core)  # a concurrent build sees all the files or none
     return core
 
 
@@ -326,8 +327,9 @@ def build_lite(dest: str | os.PathLike[str], *, chapters: Sequence[str] | None =
 
     ``chapters`` defaults to those marked ``lite = true`` (seed 003 §III-B chapter 00 and seed
     001 §II chapter 01); any other stem raises :class:`~edgelab.errors.ParameterError`.
-    ``cache_dir`` (default ``<dest>/../.edgelab-lite-cache``) keeps npm's Pyodide and pip's
-    wheels between builds. Needs a source checkout (the edgelab wheel is built from it), npm
+    ``cache_dir`` (default ``$XDG_CACHE_HOME/edgelab/lite``, else ``~/.cache/edgelab/lite``)
+    keeps npm's Pyodide and pip's wheels between builds (never inside ``dest``, which is
+    published); the rest is staged in a temporary folder. Needs a source checkout (the edgelab wheel is built from it), npm
     and pip reaching their registries once, and ``jupyterlite-core`` with
     ``jupyterlite-pyodide-kernel``. A failing step raises :class:`LiteBuildError` naming it.
     """
@@ -339,12 +341,19 @@ def build_lite(dest: str | os.PathLike[str], *, chapters: Sequence[str] | None =
     if root is None:
         raise LiteBuildError("the edgelab wheel is built from a source checkout; run "
                              "`edgelab lite` from one")
-    cache = Path(cache_dir) if cache_dir is not None else out.resolve().parent / \
-        ".edgelab-lite-cache"
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache()
     cache.mkdir(parents=True, exist_ok=True)
-    work = cache / "work"
-    shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="edgelab-lite-") as tmp:
+        return _build(out, stems, nb_dir, root, cache, Path(tmp), started)
 
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "edgelab" / "lite"
+
+
+def _build(out: Path, stems: tuple[str, ...], nb_dir: Path, root: Path, cache: Path,
+           work: Path, started: float) -> LiteResult:
     core = _pyodide_core(cache)
     lock = json.loads((core / _LOCK).read_text(encoding="utf-8"))
     pkgs = lock["packages"]

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
                    help="only these lite chapters (default: all marked lite = true)")
     p.add_argument("--notebooks", metavar="DIR", default=None, help="the chapters' folder")
     p.add_argument("--cache", metavar="DIR", default=None,
-                   help="cache for npm's Pyodide and pip's wheels (default: beside --out)")
+                   help="cache for npm's Pyodide and pip's wheels (default: ~/.cache/edgelab/lite)")
     p.set_defaults(func=cmd_lite)
 
 
