@@ -9,9 +9,12 @@ is recorded.
 
 * ``test_lite_kernel_starts_offline`` (runs in CI and here, with no access to Pyodide's CDN):
   opens chapter 00, waits for an idle Pyodide kernel, runs a new cell printing
-  ``sys.platform`` (``emscripten``), then one importing edgelab from the bundled wheel; until
-  the first cell's output no request leaves 127.0.0.1, and afterwards only Pyodide's CDN is
-  asked (for the compiled packages edgelab's lock entry depends on).
+  ``sys.platform`` (``emscripten``), then one importing edgelab from the bundled wheel, checks
+  that the kernel's working folder holds ``notebooks/chapters.toml`` (``chapter_card`` reads
+  it), and drives an ipywidgets slider both ways (kernel sets it, a drag changes the kernel's
+  value) with the bundled ipywidgets and lab extension; until the first cell's output no
+  request leaves 127.0.0.1, and afterwards only Pyodide's CDN is asked (for the compiled
+  packages edgelab's lock entry depends on, which fail here).
 * ``test_lite_chapter_00_explorer_online`` (``@pytest.mark.online``, deselected by
   ``make test``; run by the nightly with ``pytest -m online tests/book``): needs Pyodide's CDN
   (numpy, pandas, matplotlib, scipy are on no registry), runs every cell of chapter 00, moves
@@ -133,7 +136,7 @@ class _Session:
     def run_new_cell(self, code: str) -> str:
         """Insert a code cell at the top, run it, return its output text."""
         nb = self.page.locator(".jp-Notebook").first
-        nb.locator(".jp-Cell").first.click()
+        nb.locator(".jp-Cell").first.locator(".jp-InputPrompt").first.click()  # not an output
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("a")  # insert above, command mode
         self.page.keyboard.press("Enter")  # edit mode
@@ -168,6 +171,25 @@ def test_lite_kernel_starts_offline(bundle: tuple[str, dict]) -> None:
             out3 = s.run_new_cell("import os; print(os.getcwd(), "
                                   "os.path.exists('notebooks/chapters.toml'))")
             assert "\n".join(out3).strip().endswith("True"), out3
+            # the widgets, both ways, with the bundled ipywidgets and the lab extension
+            s.run_new_cell("import ipywidgets as w; probe = w.IntSlider(value=3); probe")
+            readout = s.page.locator(".widget-readout").first
+            _wait(lambda: readout.inner_text().strip() == "3", CELL_S, "the slider to show 3")
+            s.run_new_cell("probe.value = 7; print('set')")
+            _wait(lambda: readout.inner_text().strip() == "7", CELL_S, "the slider to show 7")
+            handle = s.page.locator(".widget-hslider .noUi-handle").first
+            box = handle.bounding_box()
+            assert box is not None
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            s.page.mouse.move(x, y)
+            s.page.mouse.down()
+            s.page.mouse.move(x + 60, y, steps=8)
+            s.page.mouse.up()
+            moved = _wait(lambda: (t := readout.inner_text().strip()) != "7" and t, CELL_S,
+                          "the readout to change after the drag")
+            out4 = s.run_new_cell("print(probe.value)")
+            assert "\n".join(out4).strip() == moved, (out4, moved)
+            assert any("jupyterlab-manager/static/remoteEntry" in u for u in s.done)
             others = [u for u in s.external() if not u.startswith(PYODIDE_CDN)]
             assert others == [], "requests to hosts other than Pyodide's CDN"
             local = [u for _, u in s.requests if u.startswith(url)]
