@@ -38,11 +38,13 @@ reproduce: $(RUNTIME)
 	$(BIN)/edgelab reproduce --quick --out $(OUT)
 
 ## The book: the quick run (chapters whose inputs did not change are skipped), then the site
-## into $(OUT)/site (open it with `python -m http.server -d $(OUT)/site --bind 127.0.0.1`).
+## into $(OUT)/site and the JupyterLite bundle of the torch-free chapters into $(OUT)/site/lite
+## (Pyodide's core from npm: needs npm). Open it with
+## `python -m http.server -d $(OUT)/site --bind 127.0.0.1`.
 book: $(BOOK)
 	$(BIN)/edgelab reproduce --quick --resume --out $(OUT)
 	$(BIN)/edgelab book --runs $(OUT) --out $(OUT)/site
-# the JupyterLite bundle: added by the integrator
+	$(BIN)/edgelab lite --out $(OUT)/site/lite
 
 ## The nightly: full mode.
 reproduce-full: $(RUNTIME)
@@ -52,7 +54,7 @@ reproduce-full: $(RUNTIME)
 test: $(TESTS)
 	$(BIN)/ruff check edgelab tests
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not online"
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	    --nbval-cell-timeout 300 --nbval-sanitize-with tests/golden/sanitize.cfg tests/golden
 

@@ -25,13 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from edgelab import models as _models
 from edgelab._validate import positive
 from edgelab.claims import reported, tolerance
 from edgelab.errors import unknown_name
 from edgelab.hardware import cost as _cost
 from edgelab.hardware.catalog import TIERS, devices, get_link, links, op_energy_pj, op_energy_table
-from edgelab.hardware.profile import Profile, profile_model
+from edgelab.hardware.profile import Profile, profile_model, survey_models, zoo_input_shape
 
 __all__ = [
     "SURVEY_CLAIMS",
@@ -99,18 +98,19 @@ def energy_constants() -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- model sizes (§II-D)
-def zoo_summary(models: Iterable[str] = _models.SURVEY_MODELS) -> pd.DataFrame:
+def zoo_summary(models: Iterable[str] | None = None) -> pd.DataFrame:
     """Size of each model, computed by the profiler (seed 003 §II-D).
 
     One row per model: input shape, layers, parameters (weights), MACs, FLOPs (= 2·MACs plus
     the element-wise ops, see :mod:`edgelab.hardware.profile`), weight megabytes (fp32), the peak
-    activation (largest input+output of one layer, MB) and FLOPs per weight byte.
+    activation (largest input+output of one layer, MB) and FLOPs per weight byte. ``models``
+    defaults to the survey's models (``edgelab.models.SURVEY_MODELS``).
     """
     rows = []
-    for name in models:
+    for name in survey_models() if models is None else models:
         p = profile_model(name)
         t = p.totals()
-        shape = _models.spec(name).input_shape
+        shape = zoo_input_shape(name)
         rows.append({
             "model": name,
             "input": "x".join(str(s) for s in shape),
@@ -284,6 +284,7 @@ def googlenet_pooling_variants() -> pd.DataFrame:
     """
     import torch
 
+    from edgelab import models as _models
     from edgelab.hardware.profile import profile
 
     rows = []
@@ -345,7 +346,7 @@ def standard_payloads() -> dict[str, int]:
     * AlexNet's activation at the conv/FC boundary (fp32 output of its last pooling layer),
       the split point Neurosurgeon-style partitioning (seed 003 §V-C.2) often picks.
     """
-    shape = _models.spec("vgg16").input_shape
+    shape = zoo_input_shape("vgg16")
     raw = int(np.prod(shape))
     t = profile_model("alexnet").table
     pool5 = int(t.loc[t["op"] == "pool", "output_bytes"].iloc[-1])

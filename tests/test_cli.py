@@ -81,6 +81,7 @@ COMMANDS = [
     (["reproduce"], "cmd_reproduce", False),
     (["compare", "a", "b"], "cmd_compare", False),
     (["book", "--runs", "a", "--out", "b"], "cmd_book", False),
+    (["lite", "--out", "x"], "cmd_lite", True),
 ]
 
 

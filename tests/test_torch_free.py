@@ -108,3 +108,104 @@ def test_catalog_cost_profile_levels_import_and_compute_without_torch(tmp_path: 
     assert np.array_equal(np.array(got["resnet18"]["latency_s"]), live.latency_s)
     # the hand-made chain: split 3 runs everything on the device and sends nothing
     assert got["hand"]["cut_bytes"] == [768.0, 2048.0, 2048.0, 0.0]
+
+
+# ------------------------------------------------------------ shipped profiles (data/profiles/)
+REGENERATE = "python -m edgelab.hardware.profile --write-shipped"
+
+
+def test_shipped_profiles_equal_the_live_profiler_for_every_model():
+    """data/profiles/ is what the live profiler gives today, cell by cell (regenerated here)."""
+    from edgelab.hardware.profile import _read_shipped, shipped_frames, shipped_index
+    from edgelab.models import list_models
+
+    tables, index = shipped_frames()
+    stored = shipped_index()
+    assert set(stored["models"]) == set(list_models()), \
+        f"the shipped models differ from the zoo; regenerate with `{REGENERATE}`"
+    assert set(tables) == set(stored["models"]) | set(stored["variants"])
+    assert "squeezenet@1x3x227x227" in stored["variants"]  # a measured pair off the default
+    assert stored == json.loads(json.dumps(index)), f"index.json is stale; run `{REGENERATE}`"
+    for key, table in tables.items():
+        meta = {**index["models"], **index["variants"]}[key]
+        name = meta.get("model", key)
+        shipped = _read_shipped(key)
+        live = profile_model(name, meta.get("batch", 1), tuple(meta["input_shape"]))
+        pd.testing.assert_frame_equal(shipped.table, table, check_exact=True,
+                                      obj=f"{key} (regenerate with `{REGENERATE}`)")
+        pd.testing.assert_frame_equal(shipped.table, live.table, check_exact=True)
+        assert (shipped.name, shipped.input_bytes, shipped.raw_input_bytes, shipped.preds,
+                shipped.output_layer) == (live.name, live.input_bytes, live.raw_input_bytes,
+                                          live.preds, live.output_layer), \
+            f"{key}: run `{REGENERATE}`"
+        assert np.array_equal(shipped.cut_bytes(), live.cut_bytes())
+
+
+def test_write_shipped_is_byte_identical(tmp_path: Path):
+    from edgelab._paths import data_path
+    from edgelab.hardware.profile import write_shipped
+
+    paths = write_shipped(tmp_path)
+    assert {p.name for p in paths} == {p.name for p in data_path("profiles").iterdir()}
+    for p in paths:
+        assert p.read_bytes() == data_path(f"profiles/{p.name}").read_bytes(), \
+            f"{p.name} differs; regenerate with `{REGENERATE}`"
+
+
+_CHILD_ZOO = _BLOCK + """
+import json
+import numpy as np
+from edgelab import primer
+from edgelab.explorers.levels import LevelsExplorer
+from edgelab.explorers.paradigms import UploadExplorer
+from edgelab.hardware import cost
+from edgelab.hardware.profile import profile_model, torch_available, zoo_names
+from edgelab.errors import ParameterError, UnknownNameError
+
+assert not torch_available()
+out = {}
+for name in sys.argv[1].split(","):
+    p = profile_model(name)
+    sc = cost.split_costs(p, ["rpi4"], "t4", "wifi5", np.array([1.0, 300.0]))
+    out[name] = {"totals": p.totals(), "latency_s": sc.latency_s.tolist(),
+                 "one": cost.cost(p, "rpi4", "t4", "4g", split=2)["latency_s"]}
+out["zoo"] = zoo_names()
+out["payloads"] = primer.standard_payloads()
+from edgelab.hardware.validate import validate
+out["validate"] = validate().summary
+for bad in ({"batch": 2}, {"input_shape": (3, 100, 100)}):
+    try:
+        profile_model("alexnet", **bad)
+    except ParameterError as e:
+        out.setdefault("errors", []).append(str(e))
+try:
+    profile_model("alexnett")
+except UnknownNameError as e:
+    out.setdefault("errors", []).append(str(e))
+assert "torch" not in {m.split(".")[0] for m, v in sys.modules.items() if v is not None}
+print(json.dumps(out))
+"""
+
+
+def test_profile_model_without_torch_uses_the_shipped_profiles_and_prices_identically():
+    from edgelab import primer
+    from edgelab.models import list_models
+
+    names = ["alexnet", "vgg16", "mobilenet_v2", "resnet18", "googlenet"]
+    res = _run_child(_CHILD_ZOO, ",".join(names))
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    for name in names:
+        p = profile_model(name)
+        sc = cost.split_costs(p, ["rpi4"], "t4", "wifi5", np.array([1.0, 300.0]))
+        assert got[name] == {"totals": p.totals(), "latency_s": sc.latency_s.tolist(),
+                             "one": cost.cost(p, "rpi4", "t4", "4g", split=2)["latency_s"]}
+    assert got["zoo"] == list_models()
+    assert got["payloads"] == primer.standard_payloads()
+    from edgelab.hardware.validate import validate
+
+    assert got["validate"] == json.loads(json.dumps(validate().summary))  # squeezenet@227 too
+    batch, shape, unknown = got["errors"]
+    assert batch.startswith("batch/input_shape: without torch") and "got batch 2" in batch
+    assert "input 3x100x100" in shape and "install torch" in shape
+    assert "unknown model 'alexnett'" in unknown and "alexnet" in unknown

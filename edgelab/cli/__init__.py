@@ -45,7 +45,7 @@ _DEBUG_HINT = f"--debug or {DEBUG_ENV}=1 shows the traceback"
 COMMAND_MODULES = ("edgelab.cli.hardware", "edgelab.cli.levels", "edgelab.cli.calibrate",
                    "edgelab.cli.pipeline", "edgelab.cli.partition", "edgelab.cli.bench",
                    "edgelab.cli.validate", "edgelab.cli.emulate",
-                   "edgelab.cli.book")
+                   "edgelab.cli.book", "edgelab.cli.lite")
 
 
 class _Parser(argparse.ArgumentParser):

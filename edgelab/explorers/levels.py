@@ -22,7 +22,7 @@ import pandas as pd
 from edgelab import levels
 from edgelab.explorers.base import Explorer
 from edgelab.hardware.catalog import device_names, get_link, link_names
-from edgelab.models import list_models
+from edgelab.hardware.profile import zoo_names
 
 __all__ = ["LevelsExplorer", "OBJECTIVES", "BANDWIDTH_MIN_MBPS", "BANDWIDTH_MAX_MBPS",
            "DEADLINE_S"]
@@ -68,7 +68,7 @@ class LevelsExplorer(Explorer):
         self.edge = w.Dropdown(options=device_names(), value=sc.edge, description="edge")
         self.cloud = w.Dropdown(options=device_names(), value=sc.cloud, description="cloud")
         self.link = w.Dropdown(options=link_names(), value=sc.link, description="link")
-        self.model = w.Dropdown(options=list_models(), value=sc.model, description="model")
+        self.model = w.Dropdown(options=zoo_names(), value=sc.model, description="model")
         self.level = w.ToggleButtons(options=list(levels.LEVEL_IDS), value="L2",
                                      description="level", style={"button_width": "44px"})
         self.objective = w.Dropdown(options=list(OBJECTIVES), value="latency",

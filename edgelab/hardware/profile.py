@@ -31,16 +31,28 @@ import :mod:`edgelab.hardware.trace` when called).
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import math
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from edgelab._paths import data_path
 from edgelab._validate import integer_in, show
-from edgelab.errors import InputShapeError, ParameterError, ParameterTypeError, ProfileError
+from edgelab.errors import (
+    InputShapeError,
+    ParameterError,
+    ParameterTypeError,
+    ProfileError,
+    unknown_name,
+)
 
 #: Bytes per element of a zoo model's raw input (uint8 pixels; see the module docstring).
 RAW_BYTES_PER_ELEMENT = 1
@@ -212,11 +224,17 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
     ``--batch``/``--input``) when they are out of range or the model cannot run on that input
     (e.g. VGG's classifier is sized for 224×224).
 
+    Where torch cannot be imported (a browser's Pyodide), the profile at batch 1 and the paper's
+    input comes from the shipped per-layer tables (:func:`shipped_profile`, ``data/profiles/``),
+    which the tests check equal the live profiler's; other batches and inputs need torch.
+
     Seed 003 §II-D.
     """
     if not isinstance(name, str):
         raise ParameterTypeError(f"name must be a zoo model name (str), got "
                                  f"{type(name).__name__} {show(name)}")
+    if not torch_available():
+        return _shipped_model(name, batch, input_shape)
     from edgelab import models  # the zoo builds torch modules: imported when a model is profiled
 
     spec = models.spec(name)  # validates the name
@@ -250,8 +268,201 @@ def profile_model(name: str, batch: int = 1, input_shape: tuple[int, ...] | None
             f"{'x'.join(map(str, input_shape))}: use its input size {default} (its layers are sized "
             f"for it; VGG's classifier, e.g., needs exactly 224x224). Profiler said: "
             f"{str(e).split(': ', 1)[-1]}") from None
+    return _copy(p)
+
+
+def _copy(p: Profile) -> Profile:
     return Profile(p.name, p.table.copy(), p.graph, p.input_bytes, [list(x) for x in p.preds],
                    p.output_layer, p.raw_input_bytes)
+
+
+# --------------------------------------------------------------- shipped profiles (no torch)
+# Per-layer tables of every zoo model at batch 1 and the paper's input, stored in
+# data/profiles/ (one CSV per model plus index.json with the input bytes, the DAG edges and the
+# zoo's names), so that the cost model runs where torch does not (JupyterLite's Pyodide).
+# Written by ``python -m edgelab.hardware.profile --write-shipped``; the tests regenerate them in
+# memory and compare them with the files, cell by cell.
+
+#: folder of the shipped profiles, relative to the data folder
+SHIPPED_DIR = "profiles"
+#: the shipped profiles' index (names, input shapes, bytes, DAG edges)
+SHIPPED_INDEX = "index.json"
+_TEXT_COLUMNS = [c for c in COLUMNS if c not in _INT_COLUMNS]
+
+
+def torch_available() -> bool:
+    """Whether torch can be imported here (False in a browser's Pyodide) (seed 003 §II-D)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"] is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def shipped_index() -> dict[str, Any]:
+    """The shipped profiles' index: ``{"survey_models": [...], "models": {name: {...}}}``.
+
+    Each model's entry has its ``input_shape`` (C, H, W), ``family``, ``input_bytes``,
+    ``raw_input_bytes``, ``output_layer`` and ``preds`` (the DAG edges) (seed 003 §II-D).
+    """
+    path = data_path(f"{SHIPPED_DIR}/{SHIPPED_INDEX}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"shipped profiles: {path} is missing; regenerate them with "
+                           f"`python -m edgelab.hardware.profile --write-shipped`") from None
+
+
+def zoo_names() -> list[str]:
+    """The zoo's model names: from :mod:`edgelab.models` with torch, else the shipped index.
+
+    Seed 003 §II-D.
+    """
+    if torch_available():
+        from edgelab import models
+
+        return models.list_models()
+    return list(shipped_index()["models"])
+
+
+def survey_models() -> tuple[str, ...]:
+    """The models seed 003 §II-D discusses (``edgelab.models.SURVEY_MODELS``), torch or not."""
+    if torch_available():
+        from edgelab import models
+
+        return tuple(models.SURVEY_MODELS)
+    return tuple(shipped_index()["survey_models"])
+
+
+def zoo_input_shape(name: str) -> tuple[int, ...]:
+    """The paper's input shape (C, H, W) of zoo model ``name``, torch or not (seed 003 §II-D)."""
+    if torch_available():
+        from edgelab import models
+
+        return tuple(models.spec(name).input_shape)
+    entries = shipped_index()["models"]
+    if name not in entries:
+        raise unknown_name("model", name, entries)
+    return tuple(entries[name]["input_shape"])
+
+
+def _variant_key(name: str, batch: int, shape: Sequence[int]) -> str:
+    return f"{name}@{batch}x{'x'.join(str(int(v)) for v in shape)}"
+
+
+@lru_cache(maxsize=64)
+def _read_shipped(key: str) -> Profile:
+    index = shipped_index()
+    entries = {**index["models"], **index.get("variants", {})}
+    if key not in entries:
+        raise unknown_name("model", key, index["models"])
+    meta = entries[key]
+    table = pd.read_csv(data_path(f"{SHIPPED_DIR}/{key}.csv"), keep_default_na=False,
+                        dtype={c: str for c in _TEXT_COLUMNS})
+    return profile_from_table(meta.get("model", key), table[COLUMNS], meta["input_bytes"],
+                              meta["preds"], meta["output_layer"], meta["raw_input_bytes"])
+
+
+def shipped_profile(name: str) -> Profile:
+    """Zoo model ``name``'s profile (batch 1, the paper's input) from ``data/profiles/``.
+
+    Needs no torch; equals :func:`profile_model` with torch, table, bytes and DAG edges alike
+    (only ``graph`` is ``None``) (seed 003 §II-D, §V-C.2).
+    """
+    if not isinstance(name, str):
+        raise ParameterTypeError(f"name must be a zoo model name (str), got "
+                                 f"{type(name).__name__} {show(name)}")
+    return _copy(_read_shipped(name))
+
+
+def _shipped_model(name: str, batch: int, input_shape: tuple[int, ...] | None) -> Profile:
+    index = shipped_index()
+    if name not in index["models"]:
+        raise unknown_name("model", name, index["models"])
+    batch = integer_in("batch", batch, 1, MAX_BATCH)
+    default = tuple(index["models"][name]["input_shape"])
+    shape = default if input_shape is None else tuple(input_shape)
+    if batch == 1 and shape == default:
+        return shipped_profile(name)
+    key = _variant_key(name, batch, shape)
+    if key in index.get("variants", {}):
+        return _copy(_read_shipped(key))
+    raise ParameterError(
+        f"batch/input_shape: without torch only the shipped profiles exist (batch 1, input "
+        f"{'x'.join(map(str, default))}, and the measured pairs' inputs); got batch {batch}, "
+        f"input {'x'.join(map(str, shape))} (install torch to profile live)")
+
+
+def _measured_variants() -> list[tuple[str, int, tuple[int, ...]]]:
+    """(model, batch, input) of data/measured_latency.csv's pairs off the default input."""
+    from edgelab import models
+
+    df = pd.read_csv(data_path("measured_latency.csv"))
+    out = set()
+    for m, hw, b in df[["model", "input_hw", "batch"]].itertuples(index=False):
+        shape = (3, int(hw), int(hw))
+        if (int(b), shape) != (1, tuple(models.spec(str(m)).input_shape)):
+            out.add((str(m), int(b), shape))
+    return sorted(out)
+
+
+def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.DataFrame],
+                                                                dict[str, Any]]:
+    """Regenerate the shipped profiles in memory with the live profiler (needs torch).
+
+    Besides every model at batch 1 and the paper's input, the (batch, input) pairs that
+    ``data/measured_latency.csv`` prices off the default (``variants``, keyed
+    ``model@BxCxHxW``) are shipped, so that the catalog's validation runs without torch.
+    Returns the per-model tables and the index that :func:`write_shipped` stores; the tests
+    compare them with ``data/profiles/`` (seed 003 §II-D).
+    """
+    from edgelab import models
+
+    names = list(models.list_models() if names is None else names)
+    tables: dict[str, pd.DataFrame] = {}
+    index: dict[str, Any] = {"source": "python -m edgelab.hardware.profile --write-shipped",
+                             "survey_models": list(models.SURVEY_MODELS), "models": {}}
+    for name in names:
+        p = profile_model(name)
+        tables[name] = p.table[COLUMNS].copy()
+        index["models"][name] = {
+            "input_shape": list(models.spec(name).input_shape), "family": models.spec(name).family,
+            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
+            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+    index["variants"] = {}
+    for name, batch, shape in _measured_variants():
+        if name not in names:
+            continue
+        p = profile_model(name, batch, shape)
+        key = _variant_key(name, batch, shape)
+        tables[key] = p.table[COLUMNS].copy()
+        index["variants"][key] = {
+            "model": name, "batch": batch, "input_shape": list(shape),
+            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
+            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+    return tables, index
+
+
+def write_shipped(dest: Path | None = None) -> list[Path]:
+    """Write every zoo model's profile to ``dest`` (default ``data/profiles/``; needs torch).
+
+    One ``<model>.csv`` per model and ``index.json``; byte-identical on every run (seed 003
+    §II-D).
+    """
+    dest = Path(dest) if dest is not None else data_path(SHIPPED_DIR)
+    dest.mkdir(parents=True, exist_ok=True)
+    tables, index = shipped_frames()
+    written = []
+    for name, table in tables.items():
+        path = dest / f"{name}.csv"
+        table.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    path = dest / SHIPPED_INDEX
+    path.write_text(json.dumps(index, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -270,3 +481,23 @@ def parse_shape(text: str) -> tuple[int, ...]:
         raise ParameterError(f"--input must be positive integers CxHxW, each ≤ {MAX_DIM:,}, "
                              f"got {text!r}")
     return shape
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m edgelab.hardware.profile --write-shipped [DIR]``: store the shipped profiles.
+
+    Seed 003 §II-D.
+    """
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m edgelab.hardware.profile")
+    ap.add_argument("--write-shipped", nargs="?", const="", metavar="DIR", required=True,
+                    help="write data/profiles/ (or DIR) from the live profiler")
+    args = ap.parse_args(argv)
+    paths = write_shipped(Path(args.write_shipped) if args.write_shipped else None)
+    print(f"wrote {len(paths)} files to {paths[0].parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -44,7 +44,7 @@ from edgelab.errors import EdgelabError, ParameterError
 from edgelab.hardware.catalog import device_names, get_device
 from edgelab.hardware.cost import PRECISIONS as COST_PRECISIONS
 from edgelab.hardware.cost import model_latency
-from edgelab.hardware.profile import profile_model
+from edgelab.hardware.profile import profile_model, zoo_names
 
 __all__ = ["COLUMNS", "PRECISIONS", "TARGETS", "BANDS", "ValidationReport", "load_measured",
            "predict_raw", "priced_as", "fit_setup", "leave_one_out", "band_shares", "validate"]
@@ -74,8 +74,6 @@ def load_measured(path: str | Path | None = None) -> pd.DataFrame:
     locator (seed 003 §III-B). Raises :class:`~edgelab.errors.EdgelabError` naming the file,
     the column and the rows otherwise.
     """
-    from edgelab import models
-
     p = Path(path) if path is not None else data_path("measured_latency.csv")
     df = pd.read_csv(p)
     what = p.name
@@ -91,7 +89,7 @@ def load_measured(path: str | Path | None = None) -> pd.DataFrame:
             raise EdgelabError(f"{what}: {msg} (file lines {rows})")
 
     bad(~df["device"].isin(device_names()), f"device must be a catalog device {device_names()}")
-    bad(~df["model"].isin(models.list_models()), "model must be a zoo model (edgelab models)")
+    bad(~df["model"].isin(zoo_names()), "model must be a zoo model (edgelab models)")
     for c in ("input_hw", "batch"):
         v = pd.to_numeric(df[c], errors="coerce")
         bad(~((v >= 1) & (v == np.floor(v))), f"{c} must be an integer ≥ 1")
