@@ -42,7 +42,10 @@ def test_book_is_built_and_uploaded_after_reproduce_and_compare():
     book = _index(steps, _runs("edgelab book "))
     lite = _index(steps, _runs("edgelab lite --out site/lite"))
     upload = _index(steps, _uses("actions/upload-pages-artifact"))
-    assert reproduce < previous < compare < book < lite < upload
+    online = _index(steps, _runs("pytest -q -m online tests/book/test_lite_browser.py"))
+    assert reproduce < previous < compare < book < lite < online < upload
+    # the in-browser run of chapter 00 fails the night, after the site is published
+    assert steps[online]["continue-on-error"] is True and "lite-online" in steps[-1]["if"]
     run = steps[book]["run"]
     assert '--runs "$OUT" --out site' in run and "--previous previous" in run
     assert "steps.previous.outputs.found" in run  # only when the previous OUT was found
