@@ -49,8 +49,7 @@ WEEK_MINUTES = 180
 #: the site's root (the chapter pages sit at the root).
 LITE_PATH = "lite/lab/index.html?path={stem}.ipynb"
 #: The claims page's columns (from ``OUT/summary.csv``).
-CLAIM_COLUMNS = ("claim", "system", "metric", "reported", "reproduced", "verdict", "chapter",
-                 "why", "rule", "setting")
+CLAIM_COLUMNS = ("claim", "verdict", "reported", "reproduced", "chapter")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
 
@@ -243,7 +242,14 @@ def claims_rows(runs: Path) -> list[dict[str, str]]:
 
 
 def _value(value: str, units: str) -> str:
-    return md_escape(f"{value} {units}".strip()) if value else "–"
+    """A reproduced value for the page: numbers to 4 significant digits (as summary.md), units."""
+    if not value:
+        return "–"
+    try:
+        value = f"{float(value):.4g}"
+    except ValueError:
+        pass
+    return md_escape(f"{value} {units}".strip())
 
 
 def claims_page(runs: Path, chapter_stems: Sequence[str]) -> str:
@@ -254,25 +260,31 @@ def claims_page(runs: Path, chapter_stems: Sequence[str]) -> str:
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     have = set(chapter_stems)
-    lines = ["# Claims: reported against reproduced", "",
+    # the table needs the page's width: no "on this page" column (pydata-sphinx-theme metadata)
+    lines = ["---", "html_theme.sidebar_secondary.remove: true", "---", "",
+             "# Claims: reported against reproduced", "",
              f"Every claim a chapter recorded ({len(rows)} rows of `summary.csv`, written by "
              "`edgelab reproduce`), judged by its verdict rule against the value the paper "
-             "reported (`data/reported.csv`): *why* is the verdict rule's reading, *rule* the rule "
-             "(its grammar is in `data/README.md`) and *setting* what the chapter measured.",
+             "reported (`data/reported.csv`). Below the table, each claim's *why* (the verdict "
+             "rule's reading), *rule* (its grammar is in `data/README.md`) and *setting* (what "
+             "the chapter measured).",
              "", "## Verdicts", ""]
     lines += _table(["Verdict", "Claims"],
                     [[md_escape(v), str(n)] for v, n in sorted(counts.items())]) + [""]
     lines += ["## Claims", ""]
-    body = []
+    body, details = [], []
     for r in rows:
         ch = r.get("chapter", "")
         link = f"[{ch}]({ch}.ipynb)" if ch in have else md_escape(ch)
-        body.append([md_escape(r["claim_id"]), md_escape(r["system"]), md_escape(r["metric"]),
-                     _value(r["reported_value"], r.get("reported_units", "")),
-                     _value(r["reproduced_value"], r.get("units", "")),
-                     md_escape(r["verdict"]), link, md_escape(r.get("reason", "")),
-                     md_escape(r.get("verdict_rule", "")), md_escape(r.get("setting", ""))])
-    lines += _table(CLAIM_COLUMNS, body)
+        body.append([md_escape(r["claim_id"]), md_escape(r["verdict"]),
+                     md_escape(r["reported_value"]) or "–",  # the paper's text, units inside
+                     _value(r["reproduced_value"], r.get("units", "")), link])
+        details.append(f"- **{md_escape(r['claim_id'])}**, {md_escape(r['system'])}, "
+                       f"{md_escape(r['metric'])} ({md_escape(r['verdict'])}): "
+                       f"{md_escape(r.get('reason', '')) or '–'} *Rule:* "
+                       f"{md_escape(r.get('verdict_rule', '')) or '–'}. *Setting:* "
+                       f"{md_escape(r.get('setting', '')) or '–'}.")
+    lines += _table(CLAIM_COLUMNS, body) + ["", "## Why each verdict", ""] + details
     return "\n".join(lines) + "\n"
 
 

@@ -169,6 +169,11 @@ def _chapter_copy(nb: dict[str, Any], stem: str, lite: bool,
     when the chapter failed in this run."""
     nb = json.loads(json.dumps(nb))
     nb.get("metadata", {}).pop("widgets", None)
+    for cell in nb.get("cells", []):  # papermill's parameters as run, without the run's OUT path
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = "\n".join(ln for ln in src.splitlines()
+                                       if not ln.startswith("out_dir ="))
     for cell in nb.get("cells", []):  # the chapter card's links: MyST-NB leaves outputs' as is
         for out in cell.get("outputs", []):
             md = out.get("data", {}).get("text/markdown")

@@ -35,6 +35,7 @@ from edgelab.book.pages import (
     instructors_page,
     lite_href,
     load_notebook,
+    md_escape,
     read_times,
     run_mode,
 )
@@ -112,9 +113,13 @@ def test_claims_page_rows_equal_summary_csv(small_out):
     md = claims_page(small_out, [STEM])
     rows = _table_rows(md, "claim")
     assert [_unescape(r[0]) for r in rows] == [r["claim_id"] for r in summary]
-    assert [_unescape(r[5]) for r in rows] == [r["verdict"] for r in summary]
-    assert all(r[6] == f"[{STEM}]({STEM}.ipynb)" for r in rows)  # each claim links its chapter
-    assert [_unescape(r[8]) for r in rows] == [r["verdict_rule"] for r in summary]
+    assert [_unescape(r[1]) for r in rows] == [r["verdict"] for r in summary]
+    assert all(r[4] == f"[{STEM}]({STEM}.ipynb)" for r in rows)  # each claim links its chapter
+    why = md.split("## Why each verdict", 1)[1]  # each claim's reason, rule and setting
+    for r in summary:
+        line = next(ln for ln in why.splitlines() if ln.startswith(f"- **{md_escape(r['claim_id'])}**"))
+        assert md_escape(r["verdict_rule"]) in line and md_escape(r["setting"]) in line
+        assert md_escape(r["system"]) in line and md_escape(r["metric"]) in line
     counts = {_unescape(v): int(n) for v, n in _table_rows(md, "Verdict")}
     expected: dict[str, int] = {}
     for r in summary:
@@ -124,7 +129,7 @@ def test_claims_page_rows_equal_summary_csv(small_out):
 
 def test_claims_page_without_the_chapter_does_not_link(small_out):
     rows = _table_rows(claims_page(small_out, []), "claim")
-    assert rows and not any("](" in r[6] for r in rows)
+    assert rows and not any("](" in r[4] for r in rows)
 
 
 def test_instructors_exercise_counts_equal_the_solutions():
@@ -427,3 +432,26 @@ def test_a_failed_chapter_says_so_on_its_page(small_out, tmp_path):
     build_site(small_out, tmp_path / "site", repo_url=REPO)
     assert "failed in this run" not in (tmp_path / "site" / f"{STEM}.html").read_text(
         encoding="utf-8")
+
+
+def test_chapter_page_shows_the_run_parameters_without_the_run_folder():
+    """papermill's injected cell says how the chapter ran (quick, seed), never the OUT path of
+    the machine that built the book."""
+    from edgelab.book.site import _chapter_copy
+
+    nb = {"metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "quick = True\n"},
+        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": [],
+         "source": ["# Parameters\n", "quick = False\n", "seed = 0\n", 'out_dir = "/tmp/x"\n']}]}
+    page = _chapter_copy(nb, "00_ei_levels", lite=False)
+    assert page["cells"][1]["source"] == "# Parameters\nquick = False\nseed = 0"
+    assert nb["cells"][1]["source"][3] == 'out_dir = "/tmp/x"\n'  # the run's notebook untouched
+
+
+def test_claims_page_values_read_like_the_summary():
+    """Reported values as the paper's text (their units inside), reproduced ones to 4 digits."""
+    from edgelab.book.pages import _value
+
+    assert _unescape(_value("11.0681231068", "x")) == "11.07 x"
+    assert _unescape(_value("60965224", "weights")) == "6.097e+07 weights"
+    assert _value("", "x") == "–" and _value("true", "") == "true"
