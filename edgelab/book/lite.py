@@ -143,6 +143,11 @@ def _canon(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503, as Pyodide looks names up
 
 
+def _pure(entry: dict[str, Any]) -> bool:
+    """A lock entry whose wheel is pure Python (PyPI has it as is; Pyodide only repacks it)."""
+    return str(entry["file_name"]).endswith("-none-any.whl")
+
+
 def _closure(packages: dict[str, Any], roots: Sequence[str]) -> list[str]:
     seen: list[str] = []
     todo = list(roots)
@@ -358,9 +363,13 @@ def _build(out: Path, stems: tuple[str, ...], nb_dir: Path, root: Path, cache: P
     lock = json.loads((core / _LOCK).read_text(encoding="utf-8"))
     pkgs = lock["packages"]
     start = _closure(pkgs, KERNEL_START)
-    compiled = [n for n in start if not pkgs[n]["file_name"].endswith("-none-any.whl")]
+    compiled = [n for n in start if not _pure(pkgs[n])]
     if compiled:
         raise LiteBuildError(f"the kernel's start needs compiled packages {compiled}")
+    # edgelab's own dependencies: their pure-Python wheels are served from the bundle too, so
+    # only the compiled ones (numpy, pandas, ...) are left to Pyodide's CDN
+    own = _closure(pkgs, [d for d in EDGELAB_DEPENDS if _canon(d) in pkgs])
+    start = sorted(set(start) | {n for n in own if _pure(pkgs[n])})
     local = _download(cache / "wheels", {pkgs[n]["name"]: pkgs[n]["version"] for n in start})
     by_lock = {n: local[pkgs[n]["name"]] for n in start}
     widgets = _download(cache / "wheels", {n: metadata.version(n) for n in WIDGET_WHEELS})

@@ -192,6 +192,8 @@ def test_lite_kernel_starts_offline(bundle: tuple[str, dict]) -> None:
             assert any("jupyterlab-manager/static/remoteEntry" in u for u in s.done)
             others = [u for u in s.external() if not u.startswith(PYODIDE_CDN)]
             assert others == [], "requests to hosts other than Pyodide's CDN"
+            pure = [u for u in s.external() if "-none-any.whl" in u or not u.endswith(".whl")]
+            assert pure == [], "the CDN is only for compiled wheels: pure ones are bundled"
             local = [u for _, u in s.requests if u.startswith(url)]
             wheels = sorted({u.rsplit("/", 1)[-1].split("?")[0] for u in local
                              if ".whl" in u})
