@@ -46,18 +46,11 @@ def _seeded_global_rngs():
 def quick_reproduction(tmp_path_factory):
     """Every chapter run once in quick mode through ``edgelab reproduce`` (``--jobs 2``), shared
     by the tests that need the pipeline's output of all chapters (the verdicts, the book), so CI
-    pays for the run once. Returns ``(OUT, ReproduceResult)``; tests must not modify OUT.
-
-    The kernels run without this file's ``MPLBACKEND=Agg``, as ``make reproduce`` does: under
-    Agg a kernel shows no inline figures, and the book's pages need them (the chapters' numbers
-    do not depend on the backend)."""
+    pays for the run once. Returns ``(OUT, ReproduceResult)``; tests must not modify OUT. (The
+    kernels get their inline backend despite this file's ``MPLBACKEND=Agg``: the pipeline's
+    ``kernel_env`` drops it, so the book's pages have their figures.)"""
     from edgelab.pipeline import reproduce
 
     out = tmp_path_factory.mktemp("quick-reproduction") / "out"
-    saved = os.environ.pop("MPLBACKEND", None)
-    try:
-        result = reproduce(out, quick=True, jobs=2, progress=False, echo=lambda _: None)
-    finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
+    result = reproduce(out, quick=True, jobs=2, progress=False, echo=lambda _: None)
     return out, result

@@ -401,3 +401,18 @@ def test_sigkill_leaves_no_half_written_table(tmp_path: Path) -> None:
             ), p.name
     compile_summary(out)  # the summary ignores the temporary files
     assert "modnn_speedup" in (out / "summary.csv").read_text()
+
+
+def test_kernel_env_gives_kernels_their_inline_backend(monkeypatch):
+    """A process with ``MPLBACKEND=Agg`` (the tests, CI) still gets chapters with inline figures:
+    the kernels start without it, and the caller's value comes back afterwards."""
+    from edgelab.pipeline.run import kernel_env
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    with kernel_env():
+        assert "MPLBACKEND" not in os.environ
+    assert os.environ["MPLBACKEND"] == "Agg"
+    monkeypatch.delenv("MPLBACKEND")
+    with kernel_env():
+        assert "MPLBACKEND" not in os.environ
+    assert "MPLBACKEND" not in os.environ

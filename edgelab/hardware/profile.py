@@ -408,6 +408,12 @@ def _measured_variants() -> list[tuple[str, int, tuple[int, ...]]]:
     return sorted(out)
 
 
+def _shipped_meta(p: Profile) -> dict[str, Any]:
+    """What :func:`profile_from_table` needs besides the table, as the index stores it."""
+    return {"input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
+            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+
+
 def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.DataFrame],
                                                                 dict[str, Any]]:
     """Regenerate the shipped profiles in memory with the live profiler (needs torch).
@@ -429,8 +435,7 @@ def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.Dat
         tables[name] = p.table[COLUMNS].copy()
         index["models"][name] = {
             "input_shape": list(models.spec(name).input_shape), "family": models.spec(name).family,
-            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
-            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+            **_shipped_meta(p)}
     index["variants"] = {}
     for name, batch, shape in _measured_variants():
         if name not in names:
@@ -438,10 +443,8 @@ def shipped_frames(names: Sequence[str] | None = None) -> tuple[dict[str, pd.Dat
         p = profile_model(name, batch, shape)
         key = _variant_key(name, batch, shape)
         tables[key] = p.table[COLUMNS].copy()
-        index["variants"][key] = {
-            "model": name, "batch": batch, "input_shape": list(shape),
-            "input_bytes": int(p.input_bytes), "raw_input_bytes": int(p.raw_input_bytes),
-            "output_layer": int(p.output_layer), "preds": [[int(x) for x in q] for q in p.preds]}
+        index["variants"][key] = {"model": name, "batch": batch, "input_shape": list(shape),
+                                  **_shipped_meta(p)}
     return tables, index
 
 

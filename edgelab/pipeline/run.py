@@ -171,9 +171,13 @@ def _can_skip(out: Path, name: str, key: str) -> ChapterResult | None:
 # =========================================================================== running
 @contextlib.contextmanager
 def kernel_env() -> Iterator[None]:
-    """Let the kernel import the same edgelab as this process when it runs from a checkout."""
+    """The chapters' kernels' environment: the same edgelab as this process when it runs from a
+    checkout, and matplotlib's notebook backend whatever ``MPLBACKEND`` this process has (under
+    ``Agg`` a kernel shows no inline figures, and the executed chapters, the book's pages, would
+    hold none; the numbers do not depend on the backend)."""
     root = repo_root()
     old = os.environ.get("PYTHONPATH")
+    backend = os.environ.pop("MPLBACKEND", None)
     parts = old.split(os.pathsep) if old else []
     if root is not None and str(root) not in parts:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(root), *parts])
@@ -185,6 +189,8 @@ def kernel_env() -> Iterator[None]:
                 os.environ.pop("PYTHONPATH", None)
             else:
                 os.environ["PYTHONPATH"] = old
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
 
 
 def _clear_chapter(out: Path, name: str) -> None:

@@ -23,73 +23,31 @@ is recorded.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium_support import CHROMIUM, FLAGS, require_browser, serve, wait
 
 from edgelab.book.lite import PYODIDE_CDN, build_lite
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("EDGELAB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
 CHAPTER = "00_ei_levels"
 #: seconds to wait for the lab, the kernel, one cell
 LOAD_S, KERNEL_S, CELL_S = 60, 180, 240
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".mjs": "text/javascript",
-                      ".js": "text/javascript", ".json": "application/json"}
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
-
-
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("EDGELAB_REQUIRE_BROWSER"):
-            pytest.fail(f"EDGELAB_REQUIRE_BROWSER is set but chromium is not at {CHROMIUM}")
-        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    require_browser()
     base = tmp_path_factory.mktemp("lite")
     res = build_lite(base / "lite", cache_dir=base / "cache")
     print(f"bundle: built in {res.build_s:.1f} s, {res.size_bytes:,} bytes, "
           f"{len(res.vendored)} wheels served locally, {res.cdn_packages} on Pyodide's CDN")
-    srv = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(res.out_dir)))
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}", res.summary()
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=10)
-
-
-def _wait(pred, timeout: float, what: str, interval: float = 0.25):  # noqa: ANN001, ANN202
-    end = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < end:
-        try:
-            last = pred()
-            if last:
-                return last
-        except Exception as e:  # element not there yet
-            last = e
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+    with serve(res.out_dir) as url:
+        yield url, res.summary()
 
 
 class _Session:
@@ -130,7 +88,7 @@ class _Session:
                 "data-status")
             return started and state == "idle"
 
-        _wait(idle, KERNEL_S, "an idle Pyodide kernel")
+        wait(idle, KERNEL_S, "an idle Pyodide kernel")
         return shown, time.monotonic() - self.t0
 
     def run_new_cell(self, code: str) -> str:
@@ -143,8 +101,8 @@ class _Session:
         self.page.keyboard.type(code)
         self.page.keyboard.press("Shift+Enter")
         out = nb.locator(".jp-Cell").first.locator(".jp-OutputArea-output")
-        return _wait(lambda: out.count() and out.all_inner_texts(), CELL_S,
-                     f"the output of {code!r}")
+        return wait(lambda: out.count() and out.all_inner_texts(), CELL_S,
+                    f"the output of {code!r}")
 
     def close(self) -> None:
         self.browser.close()
@@ -174,9 +132,9 @@ def test_lite_kernel_starts_offline(bundle: tuple[str, dict]) -> None:
             # the widgets, both ways, with the bundled ipywidgets and the lab extension
             s.run_new_cell("import ipywidgets as w; probe = w.IntSlider(value=3); probe")
             readout = s.page.locator(".widget-readout").first
-            _wait(lambda: readout.inner_text().strip() == "3", CELL_S, "the slider to show 3")
+            wait(lambda: readout.inner_text().strip() == "3", CELL_S, "the slider to show 3")
             s.run_new_cell("probe.value = 7; print('set')")
-            _wait(lambda: readout.inner_text().strip() == "7", CELL_S, "the slider to show 7")
+            wait(lambda: readout.inner_text().strip() == "7", CELL_S, "the slider to show 7")
             handle = s.page.locator(".widget-hslider .noUi-handle").first
             box = handle.bounding_box()
             assert box is not None
@@ -185,8 +143,8 @@ def test_lite_kernel_starts_offline(bundle: tuple[str, dict]) -> None:
             s.page.mouse.down()
             s.page.mouse.move(x + 60, y, steps=8)
             s.page.mouse.up()
-            moved = _wait(lambda: (t := readout.inner_text().strip()) != "7" and t, CELL_S,
-                          "the readout to change after the drag")
+            moved = wait(lambda: (t := readout.inner_text().strip()) != "7" and t, CELL_S,
+                         "the readout to change after the drag")
             out4 = s.run_new_cell("print(probe.value)")
             assert "\n".join(out4).strip() == moved, (out4, moved)
             assert any("jupyterlab-manager/static/remoteEntry" in u for u in s.done)
@@ -229,18 +187,18 @@ def test_lite_chapter_00_explorer_online(bundle: tuple[str, dict]) -> None:
                 '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
                 has_text="Error")
             # Run All stops at the first failing cell: wait for the slider or an error
-            _wait(lambda: handle.count() or tracebacks.count(), CELL_S,
-                  "the explorer's slider (or a cell's error)")
+            wait(lambda: handle.count() or tracebacks.count(), CELL_S,
+                 "the explorer's slider (or a cell's error)")
             if not handle.count():
                 text = (tracebacks.first.text_content() or "").strip().splitlines() or [""]
                 raise AssertionError(f"a cell failed before the explorer: {text[-1]!r}; "
                                      f"failed requests: {sorted(set(s.failed))[:4]}")
-            _wait(lambda: s.page.locator(".jp-InputArea-prompt", has_text="[*]").count() == 0,
-                  CELL_S, "Run All to finish")
+            wait(lambda: s.page.locator(".jp-InputArea-prompt", has_text="[*]").count() == 0,
+                 CELL_S, "Run All to finish")
             errors = s.page.locator('[data-mime-type="application/vnd.jupyter.stderr"]',
                                     has_text="Traceback")
             assert errors.count() == 0, errors.first.inner_text()
-            before = _wait(lambda: _figure_src(s.page), 60, "the explorer's figure")
+            before = wait(lambda: _figure_src(s.page), 60, "the explorer's figure")
             handle.scroll_into_view_if_needed()
             box = handle.bounding_box()
             assert box is not None
@@ -249,8 +207,8 @@ def test_lite_chapter_00_explorer_online(bundle: tuple[str, dict]) -> None:
             s.page.mouse.down()
             s.page.mouse.move(x - 120, y, steps=12)
             s.page.mouse.up()
-            after = _wait(lambda: (f := _figure_src(s.page)) and f != before and f, 120,
-                          "the figure to change after moving the slider")
+            after = wait(lambda: (f := _figure_src(s.page)) and f != before and f, 120,
+                         "the figure to change after moving the slider")
             assert after != before
         finally:
             s.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -54,8 +53,7 @@ def _reproduce(out: Path, only: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "edgelab", "reproduce", "--quick", "--only", only, "--out",
          str(out), "--no-progress", "--notebooks", str(NB_DIR)],
-        capture_output=True, text=True, timeout=500, check=False, cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})  # Agg: no inline figures
+        capture_output=True, text=True, timeout=500, check=False, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 

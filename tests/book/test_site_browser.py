@@ -16,20 +16,15 @@ Skips, with the reason, when chromium or playwright is missing; with
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 import os
-import sys
-import threading
-import time
 import urllib.error
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from chromium_support import CHROMIUM, FLAGS, require_browser, serve, wait
 
 from edgelab.book.pages import book_chapters
 from edgelab.book.site import build_site
@@ -38,47 +33,14 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
-CHROMIUM = os.environ.get("EDGELAB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
 REPO = "https://github.com/example-org/edgelab"
-
-
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "python package playwright is not installed (pip install playwright)"
-    return None
-
-
-def _require_browser() -> None:
-    reason = _missing()
-    if reason:
-        if os.environ.get("EDGELAB_REQUIRE_BROWSER"):  # CI installs them: a skip is a failure
-            pytest.fail(f"EDGELAB_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002, ANN001, ANN201 - stdlib signature
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):  # noqa: ANN001, ANN201 - stdlib signature
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # the browser left mid-file
-            super().handle_error(request, client_address)
 
 
 @pytest.fixture(scope="session")
 def built_site(request, tmp_path_factory) -> tuple[Path, Path]:
     """The site of the session's quick reproduction of every chapter (tests/conftest.py's
     ``quick_reproduction``, shared with the verdict test; not modified here)."""
-    _require_browser()
+    require_browser()
     # EDGELAB_BOOK_TEST_OUT: while developing, an existing OUT of every chapter instead of a run
     if os.environ.get("EDGELAB_BOOK_TEST_OUT"):
         out = Path(os.environ["EDGELAB_BOOK_TEST_OUT"])
@@ -94,19 +56,8 @@ def built_site(request, tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def served(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site[0]))
-    server = _Server(("127.0.0.1", 0), handler)
-    server.timeout = 5
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        assert not thread.is_alive()
+    with serve(built_site[0]) as url:
+        yield url + "/"
 
 
 def _status(url: str) -> int:
@@ -117,15 +68,8 @@ def _status(url: str) -> int:
         return e.code
 
 
-def _wait(pred, timeout: float, what: str, interval: float = 0.25):  # noqa: ANN001, ANN202
-    end = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < end:
-        last = pred()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+def _wait_strict(pred, timeout: float, what: str):  # noqa: ANN001, ANN202
+    return wait(pred, timeout, what, retry_errors=False)
 
 
 def _png_outputs(nb_path: Path) -> int:
@@ -165,7 +109,7 @@ def test_every_page_loads_decodes_and_links_in_chromium(built_site, served):
                 # every image decoded (lazy ones are forced to load first)
                 page.evaluate("() => document.querySelectorAll('img').forEach(i => {"
                               "i.loading = 'eager'; i.scrollIntoView(); })")
-                _wait(lambda: page.evaluate(
+                _wait_strict(lambda: page.evaluate(
                     "() => Array.from(document.images).every(i => i.complete)"), 30,
                     f"the images of {name} to load")
                 broken = page.evaluate(
@@ -189,7 +133,7 @@ def test_every_page_loads_decodes_and_links_in_chromium(built_site, served):
                     assert checked[target] == 200, (name, href, checked[target])
             # search works offline: Sphinx's searchindex.js in the page, no server
             page.goto(served + "search.html?q=Neurosurgeon", wait_until="load")
-            _wait(lambda: "Search finished" in page.evaluate(
+            _wait_strict(lambda: "Search finished" in page.evaluate(
                 "() => document.querySelector('.search-summary')?.textContent || ''"), 60,
                 "the search for Neurosurgeon to finish")
             hits = page.locator("#search-results ul.search li a").evaluate_all(

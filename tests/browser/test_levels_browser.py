@@ -13,7 +13,6 @@ Skips, with the reason, when chromium, playwright or jupyterlab is missing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -21,30 +20,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from chromium_support import CHROMIUM, FLAGS, require_browser, wait
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "00_ei_levels.ipynb"
-CHROMIUM = os.environ.get("EDGELAB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
-
-
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-    for mod, pkg in (("playwright", "playwright"), ("jupyterlab", "jupyterlab"),
-                     ("ipywidgets", "ipywidgets"), ("ipykernel", "ipykernel")):
-        if importlib.util.find_spec(mod) is None:
-            return f"python package {pkg} is not installed (pip install {pkg})"
-    return None
 
 
 def _free_port() -> int:
@@ -58,27 +43,9 @@ def _get(url: str) -> object:
         return json.loads(r.read().decode())
 
 
-def _wait(pred, timeout: float, what: str, interval: float = 0.5):  # noqa: ANN001, ANN202
-    end = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < end:
-        try:
-            last = pred()
-            if last:
-                return last
-        except Exception as e:  # server not up yet, element not there yet
-            last = e
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
-
-
 @pytest.fixture
 def lab(tmp_path):
-    reason = _missing()
-    if reason:
-        if os.environ.get("EDGELAB_REQUIRE_BROWSER"):  # CI installs them: a skip there is a failure
-            pytest.fail(f"EDGELAB_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
+    require_browser("jupyterlab", "ipywidgets", "ipykernel")
     nbdir = tmp_path / "nb"
     nbdir.mkdir()
     shutil.copy(NOTEBOOK, nbdir / NOTEBOOK.name)  # never let autosave write outputs into the repo
@@ -101,7 +68,7 @@ def lab(tmp_path):
         cwd=nbdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: proc.poll() is None and _get(f"{url}/api/status"), 90, "JupyterLab to start")
+        wait(lambda: proc.poll() is None and _get(f"{url}/api/status"), 90, "JupyterLab to start")
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)  # the shutdown API answers 403 without a token
@@ -135,18 +102,18 @@ def test_levels_chapter_in_chromium(lab):
             page.goto(f"{lab}/lab/tree/{NOTEBOOK.name}")
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
             # the toolbar reads idle before a kernel exists: ask the server instead
-            _wait(lambda: _kernel_state(lab) == "idle", 120, "an idle kernel for the notebook")
+            wait(lambda: _kernel_state(lab) == "idle", 120, "an idle kernel for the notebook")
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_text("Run All Cells", exact=True).click()
             handle = page.locator(".widget-hslider .noUi-handle").first
             handle.wait_for(state="attached", timeout=180_000)
             # every code cell done: no "[*]" prompt left and the kernel idle
-            _wait(lambda: _kernel_state(lab) == "idle" and page.locator(
+            wait(lambda: _kernel_state(lab) == "idle" and page.locator(
                 ".jp-InputArea-prompt", has_text="[*]").count() == 0, 180, "Run All to finish")
             errors = page.locator('[data-mime-type="application/vnd.jupyter.stderr"]',
                                   has_text="Traceback")
             assert errors.count() == 0, errors.first.inner_text()
-            before = _wait(lambda: _figure_src(page), 60, "the explorer's figure")
+            before = wait(lambda: _figure_src(page), 60, "the explorer's figure")
             readout_before = page.locator(".widget-hslider .widget-readout").first.inner_text()
             after = None
             # A cold first run (fresh virtual environment: font caches, first imports) can
@@ -161,7 +128,7 @@ def test_levels_chapter_in_chromium(lab):
                 page.mouse.move(x + dx, y, steps=12)
                 page.mouse.up()
                 try:
-                    after = _wait(lambda: (s := _figure_src(page)) and s != before and s, 60,
+                    after = wait(lambda: (s := _figure_src(page)) and s != before and s, 60,
                                   "the figure to change after moving the slider")
                     break
                 except AssertionError:
